@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { databaseUrlFor, parseEnv } from "./parse-env";
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+export const ConsoleEnvSchema = z
+  .object({
+    DATABASE_URL: z
+      .url({ message: "must be a postgres:// URL of the PostgreSQL server" })
+      .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://"),
+    CONTROL_DATABASE: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default("keiko_control"),
+    NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    SESSION_MAX_AGE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(8 * 3600),
+    OIDC_ISSUER: optionalText,
+    OIDC_CLIENT_ID: optionalText,
+    OIDC_CLIENT_SECRET: optionalText,
+    OIDC_DEFAULT_ROLE: z.enum(["viewer", "operator", "admin"]).default("viewer"),
+  })
+  .refine(
+    (env) =>
+      [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].every((v) => v === undefined) ||
+      [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].every((v) => v !== undefined),
+    {
+      message: "set all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET or none",
+      path: ["OIDC_ISSUER"],
+    },
+  );
+
+export type ConsoleEnv = z.infer<typeof ConsoleEnvSchema> & { controlDatabaseUrl: string };
+
+let cached: ConsoleEnv | undefined;
+
+/** The console's configuration, read from process.env on first use and then kept. */
+export function consoleEnv(): ConsoleEnv {
+  if (!cached) {
+    const env = parseEnv(ConsoleEnvSchema, process.env);
+    cached = { ...env, controlDatabaseUrl: databaseUrlFor(env.DATABASE_URL, env.CONTROL_DATABASE) };
+  }
+  return cached;
+}

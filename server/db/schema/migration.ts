@@ -1,0 +1,58 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+export const migrationState = pgEnum("migration_state", ["legacy", "shadow", "canary", "migrated"]);
+
+/** One row per domain: where its traffic goes now. `version` guards concurrent edits. */
+export const domains = pgTable(
+  "domains",
+  {
+    name: text("name").primaryKey(),
+    displayName: text("display_name").notNull(),
+    pathPrefix: text("path_prefix").notNull().unique(),
+    legacyUrl: text("legacy_url").notNull(),
+    serviceUrl: text("service_url").notNull(),
+    state: migrationState("state").notNull().default("legacy"),
+    canaryWeight: integer("canary_weight").notNull().default(0),
+    version: integer("version").notNull().default(1),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: text("updated_by").notNull().default("system"),
+  },
+  (t) => [
+    check("domains_weight_range", sql`${t.canaryWeight} between 0 and 100`),
+    check(
+      "domains_weight_matches_state",
+      sql`(${t.state} in ('legacy', 'shadow') and ${t.canaryWeight} = 0)
+        or (${t.state} = 'canary' and ${t.canaryWeight} between 1 and 100)
+        or (${t.state} = 'migrated' and ${t.canaryWeight} = 100)`,
+    ),
+  ],
+);
+
+/** The history of every transition of every domain. Append-only (trigger in the migration). */
+export const migrationEvents = pgTable(
+  "migration_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    domain: text("domain")
+      .notNull()
+      .references(() => domains.name),
+    fromState: migrationState("from_state").notNull(),
+    toState: migrationState("to_state").notNull(),
+    fromWeight: integer("from_weight").notNull(),
+    toWeight: integer("to_weight").notNull(),
+    actor: text("actor").notNull(),
+    reason: text("reason").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("migration_events_domain_at").on(t.domain, t.at)],
+);

@@ -1,0 +1,69 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError, z } from "zod";
+import { type OperatorRole, roleAtLeast } from "@/lib/contracts/operators";
+import type { ControlDb } from "@/server/db/client";
+import { DomainError, toTRPCError } from "@/server/errors";
+import type { Operator } from "@/server/operators/operator-service";
+
+/** What every procedure sees. Built per request by the route handler, or directly by tests. */
+export type Context = { db: ControlDb; operator: Operator | null };
+
+export function createContext(db: ControlDb, operator: Operator | null): Context {
+  return { db, operator };
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+    // A zod failure's message is its first issue, said plainly, rather than a JSON dump.
+    const message = error.cause instanceof ZodError ? describeZodError(error.cause) : shape.message;
+    return { ...shape, message, data: { ...shape.data, zodError } };
+  },
+});
+
+/** A zod failure said plainly, one clause per issue, rather than a JSON dump. */
+function describeZodError(error: ZodError): string {
+  return error.issues
+    .map((issue) =>
+      issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+    )
+    .join("; ");
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors become tRPC errors with the same code and message. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof DomainError) throw toTRPCError(cause);
+  if (cause instanceof ZodError) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(cause), cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+function requireRole(needed: OperatorRole) {
+  return t.middleware(({ ctx, next }) => {
+    if (!ctx.operator) {
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "sign in to continue" });
+    }
+    if (!roleAtLeast(ctx.operator.role, needed)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `this needs the ${needed} role; you are ${ctx.operator.role}`,
+      });
+    }
+    return next({ ctx: { ...ctx, operator: ctx.operator } });
+  });
+}
+
+export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
+export const operatorProcedure = publicProcedure.use(requireRole("operator"));
+export const adminProcedure = publicProcedure.use(requireRole("admin"));

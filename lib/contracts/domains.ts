@@ -31,3 +31,24 @@ export const DEFAULT_SERVICE_PORTS: Record<DomainName, number> = {
 };
 
 export const DEFAULT_LEGACY_PORT = 8090;
+
+/**
+ * Forward moves of the migration (DESIGN.md): legacy → shadow → canary (weight) → migrated; a
+ * canary may change its weight in place. Rollback to legacy is allowed from every other state.
+ */
+export const NEXT_STATES: Record<MigrationState, readonly MigrationState[]> = {
+  legacy: ["shadow"],
+  shadow: ["canary"],
+  canary: ["canary", "migrated"],
+  migrated: [],
+};
+
+/** Share (0–100) of a domain's client traffic answered by its new service; shadow copies don't count. */
+export function trafficOnNewService(domain: {
+  state: MigrationState;
+  canaryWeight: number;
+}): number {
+  if (domain.state === "migrated") return 100;
+  if (domain.state === "canary") return domain.canaryWeight;
+  return 0;
+}

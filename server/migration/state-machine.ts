@@ -1,19 +1,7 @@
-import type { MigrationState } from "@/lib/contracts/domains";
+import { type MigrationState, NEXT_STATES } from "@/lib/contracts/domains";
 import { DomainError } from "@/server/errors";
 
 export type Placement = { state: MigrationState; weight: number };
-
-/**
- * The forward path of DESIGN.md: legacy → shadow → canary (weight) → migrated. A canary may
- * change its weight in place. Rollback (to legacy) is allowed from every state but is its own
- * action, so that it is never blocked by the forward rules.
- */
-const forward: Record<MigrationState, readonly MigrationState[]> = {
-  legacy: ["shadow"],
-  shadow: ["canary"],
-  canary: ["canary", "migrated"],
-  migrated: [],
-};
 
 /** The weight a state implies, or the requested one for canary (1–100). */
 export function weightFor(state: MigrationState, requested: number | undefined): number {
@@ -39,7 +27,7 @@ export function weightFor(state: MigrationState, requested: number | undefined):
 
 /** The states reachable from `from` by a forward transition. */
 export function nextStates(from: MigrationState): readonly MigrationState[] {
-  return forward[from];
+  return NEXT_STATES[from];
 }
 
 /** Checks a forward transition and returns where the domain ends up; throws if illegal. */
@@ -48,8 +36,8 @@ export function planTransition(
   to: MigrationState,
   requestedWeight: number | undefined,
 ): Placement {
-  if (!forward[from.state].includes(to)) {
-    const allowed = forward[from.state];
+  if (!NEXT_STATES[from.state].includes(to)) {
+    const allowed = NEXT_STATES[from.state];
     const hint = allowed.length
       ? `from ${from.state} a domain can move to ${allowed.join(" or ")}, or roll back to legacy`
       : `from ${from.state} the only way is a rollback to legacy`;

@@ -44,6 +44,44 @@ export async function verifyCredentials(
   return { id: row.id, username: row.username, displayName: row.displayName, role: row.role };
 }
 
+/**
+ * Matches an SSO sign-in to an operator by username, creating a new one with `defaultRole` the
+ * first time. Returns null for a disabled operator.
+ */
+export async function signInWithOidc(
+  db: ControlDb,
+  username: string,
+  displayName: string,
+  defaultRole: OperatorRole,
+): Promise<Operator | null> {
+  const [existing] = await db
+    .select(publicColumns)
+    .from(operators)
+    .where(eq(operators.username, username));
+  if (existing) {
+    if (existing.disabled) return null;
+    await db
+      .update(operators)
+      .set({ lastLoginAt: sql`now()` })
+      .where(eq(operators.id, existing.id));
+    return { id: existing.id, username, displayName: existing.displayName, role: existing.role };
+  }
+  return db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(operators)
+      .values({ username, displayName, role: defaultRole, lastLoginAt: sql`now()` })
+      .returning(publicColumns);
+    if (!created) throw new DomainError("CONFLICT", `could not create operator ${username}`);
+    await recordAudit(tx, {
+      actor: "oidc",
+      action: "operator.create",
+      target: `operator:${username}`,
+      after: { role: created.role, displayName, via: "oidc" },
+    });
+    return { id: created.id, username, displayName, role: created.role };
+  });
+}
+
 export type NewOperator = {
   username: string;
   displayName: string;

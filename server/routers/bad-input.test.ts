@@ -82,7 +82,7 @@ const cases: Array<{ name: string; call: () => Promise<unknown>; message: RegExp
   },
   {
     name: "transition: not an object",
-    call: () => untyped(fx.operator.migration.transition("learning")),
+    call: () => fx.operator.migration.transition(untyped("learning")),
     message: /expected object/,
   },
   {

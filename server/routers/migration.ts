@@ -9,10 +9,16 @@ import {
   rollbackDomain,
   transitionDomain,
 } from "@/server/migration/migration-service";
+import { migrationProgress } from "@/server/migration/progress";
 import { operatorProcedure, router, viewerProcedure } from "@/server/trpc";
 
 export const migrationRouter = router({
   list: viewerProcedure.query(({ ctx }) => listDomains(ctx.db)),
+  /** The board: every domain and the overall progress, in one round trip. */
+  board: viewerProcedure.query(async ({ ctx }) => {
+    const domains = await listDomains(ctx.db);
+    return { domains, progress: migrationProgress(domains) };
+  }),
   get: viewerProcedure
     .input(DomainRefSchema)
     .query(({ ctx, input }) => getDomain(ctx.db, input.domain)),

@@ -9,6 +9,7 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
+import type { DomainName } from "@/lib/contracts/domains";
 
 export const migrationState = pgEnum("migration_state", ["legacy", "shadow", "canary", "migrated"]);
 
@@ -16,7 +17,7 @@ export const migrationState = pgEnum("migration_state", ["legacy", "shadow", "ca
 export const domains = pgTable(
   "domains",
   {
-    name: text("name").primaryKey(),
+    name: text("name").$type<DomainName>().primaryKey(),
     displayName: text("display_name").notNull(),
     pathPrefix: text("path_prefix").notNull().unique(),
     legacyUrl: text("legacy_url").notNull(),
@@ -44,6 +45,7 @@ export const migrationEvents = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     domain: text("domain")
+      .$type<DomainName>()
       .notNull()
       .references(() => domains.name),
     fromState: migrationState("from_state").notNull(),

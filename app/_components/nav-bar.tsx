@@ -1,0 +1,59 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+import { useCan, useOperator } from "./operator-context";
+
+const links = [
+  { href: "/", label: "Migration board", role: "viewer" },
+  { href: "/audit", label: "Audit log", role: "viewer" },
+  { href: "/operators", label: "Operators", role: "admin" },
+] as const;
+
+export function NavBar() {
+  const operator = useOperator();
+  const isAdmin = useCan("admin");
+  const pathname = usePathname();
+  const active = (href: string) =>
+    href === "/" ? pathname === "/" || pathname.startsWith("/domains") : pathname.startsWith(href);
+  return (
+    <header className="border-b border-slate-800 bg-slate-900/80">
+      <nav className="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
+        <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+          <span className="inline-block h-3 w-3 rounded-sm bg-emerald-400" aria-hidden />
+          Keiko Control Plane
+        </Link>
+        <ul className="flex gap-1 text-sm">
+          {links
+            .filter((l) => l.role !== "admin" || isAdmin)
+            .map((l) => (
+              <li key={l.href}>
+                <Link
+                  href={l.href}
+                  className={`rounded px-3 py-1.5 ${active(l.href) ? "bg-slate-800 text-white" : "text-slate-400 hover:text-white"}`}
+                >
+                  {l.label}
+                </Link>
+              </li>
+            ))}
+        </ul>
+        <div className="ml-auto flex items-center gap-3 text-sm">
+          <span data-testid="signed-in-as" className="text-slate-300">
+            {operator.displayName} <span className="text-slate-500">({operator.username})</span>
+          </span>
+          <span className="rounded-full border border-slate-700 px-2 py-0.5 text-xs uppercase tracking-wide text-slate-400">
+            {operator.role}
+          </span>
+          <button
+            type="button"
+            onClick={() => signOut({ callbackUrl: "/login" })}
+            className="rounded border border-slate-700 px-3 py-1 text-slate-300 hover:bg-slate-800"
+          >
+            Sign out
+          </button>
+        </div>
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,179 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { OPERATOR_ROLES, type OperatorRole } from "@/lib/contracts/operators";
+import { useOperator } from "./operator-context";
+import { TimeAgo } from "./time-ago";
+import { useTRPC } from "./trpc-provider";
+
+const input = "rounded border border-slate-700 bg-slate-950 px-3 py-2 text-sm";
+
+export function OperatorsAdmin() {
+  const trpc = useTRPC();
+  const me = useOperator();
+  const queryClient = useQueryClient();
+  const list = useQuery(trpc.operators.list.queryOptions());
+  const refresh = () => queryClient.invalidateQueries(trpc.operators.pathFilter());
+  const update = useMutation(trpc.operators.update.mutationOptions({ onSuccess: refresh }));
+
+  return (
+    <div className="grid items-start gap-8 lg:grid-cols-[1fr_22rem]">
+      <section
+        aria-label="operators"
+        className="overflow-hidden rounded-xl border border-slate-800"
+      >
+        <table className="w-full text-sm">
+          <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
+            <tr>
+              <th className="px-4 py-3">Operator</th>
+              <th className="px-4 py-3">Role</th>
+              <th className="px-4 py-3">Last sign-in</th>
+              <th className="px-4 py-3 text-right">Access</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-800">
+            {list.data?.map((o) => {
+              const self = o.username === me.username;
+              return (
+                <tr
+                  key={o.id}
+                  data-testid={`operator-row-${o.username}`}
+                  className={o.disabled ? "opacity-50" : ""}
+                >
+                  <td className="px-4 py-3">
+                    <div className="font-medium">{o.displayName}</div>
+                    <div className="font-mono text-xs text-slate-500">{o.username}</div>
+                  </td>
+                  <td className="px-4 py-3">
+                    <select
+                      aria-label={`role of ${o.username}`}
+                      className={input}
+                      value={o.role}
+                      disabled={self || update.isPending}
+                      onChange={(e) =>
+                        update.mutate({
+                          username: o.username,
+                          role: e.target.value as OperatorRole,
+                        })
+                      }
+                    >
+                      {OPERATOR_ROLES.map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
+                    </select>
+                  </td>
+                  <td className="px-4 py-3 text-slate-400">
+                    {o.lastLoginAt ? <TimeAgo date={o.lastLoginAt} /> : "never"}
+                  </td>
+                  <td className="px-4 py-3 text-right">
+                    <button
+                      type="button"
+                      disabled={self || update.isPending}
+                      onClick={() => update.mutate({ username: o.username, disabled: !o.disabled })}
+                      className="rounded border border-slate-700 px-3 py-1 text-xs hover:bg-slate-800 disabled:opacity-40"
+                    >
+                      {o.disabled ? "Enable" : "Disable"}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {update.error && (
+          <p
+            role="alert"
+            className="border-t border-rose-900 bg-rose-950 px-4 py-2 text-sm text-rose-200"
+          >
+            {update.error.message}
+          </p>
+        )}
+      </section>
+      <CreateOperatorForm onCreated={refresh} />
+    </div>
+  );
+}
+
+function CreateOperatorForm({ onCreated }: { onCreated: () => Promise<void> }) {
+  const trpc = useTRPC();
+  const [role, setRole] = useState<OperatorRole>("operator");
+  const create = useMutation(trpc.operators.create.mutationOptions({ onSuccess: onCreated }));
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    create.mutate(
+      {
+        username: String(form.get("username")),
+        displayName: String(form.get("displayName")),
+        password: String(form.get("password")),
+        role,
+      },
+      { onSuccess: () => formElement.reset() },
+    );
+  }
+
+  return (
+    <form
+      onSubmit={submit}
+      aria-label="create operator"
+      className="space-y-3 rounded-xl border border-slate-800 bg-slate-900 p-5"
+    >
+      <h2 className="font-semibold">Add an operator</h2>
+      <label className="block text-sm text-slate-300">
+        Username
+        <input name="username" required className={`${input} mt-1 w-full`} />
+      </label>
+      <label className="block text-sm text-slate-300">
+        Display name
+        <input name="displayName" required className={`${input} mt-1 w-full`} />
+      </label>
+      <label className="block text-sm text-slate-300">
+        Initial password (12+ characters)
+        <input
+          name="password"
+          type="password"
+          required
+          minLength={12}
+          autoComplete="new-password"
+          className={`${input} mt-1 w-full`}
+        />
+      </label>
+      <label className="block text-sm text-slate-300">
+        Role
+        <select
+          name="role"
+          className={`${input} mt-1 w-full`}
+          value={role}
+          onChange={(e) => setRole(e.target.value as OperatorRole)}
+        >
+          {OPERATOR_ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </label>
+      {create.error && (
+        <p
+          role="alert"
+          className="rounded border border-rose-900 bg-rose-950 px-3 py-2 text-sm text-rose-200"
+        >
+          {create.error.message}
+        </p>
+      )}
+      {create.isSuccess && (
+        <p role="status" className="text-sm text-emerald-300">
+          Created {create.data.username} ({create.data.role}).
+        </p>
+      )}
+      <button
+        type="submit"
+        disabled={create.isPending}
+        className="w-full rounded bg-emerald-500 px-3 py-2 text-sm font-medium text-slate-950 hover:bg-emerald-400 disabled:opacity-50"
+      >
+        {create.isPending ? "Creating…" : "Create operator"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,152 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type MigrationState, NEXT_STATES } from "@/lib/contracts/domains";
+import type { DomainView } from "./domain-view";
+import { useTRPC } from "./trpc-provider";
+
+type Props = { domain: DomainView; mode: "advance" | "rollback"; onClose: () => void };
+
+function suggestedWeight(domain: DomainView): number {
+  if (domain.state !== "canary") return 10;
+  return Math.min(100, Math.max(domain.canaryWeight * 2, domain.canaryWeight + 5));
+}
+
+/** Confirms a migration change and asks for its reason; the server re-checks everything. */
+export function TransitionDialog({ domain, mode, onClose }: Props) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const choices = NEXT_STATES[domain.state];
+  const [to, setTo] = useState<MigrationState>(choices[0] ?? "legacy");
+  const [weight, setWeight] = useState(suggestedWeight(domain));
+  const [reason, setReason] = useState("");
+
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+
+  const onDone = {
+    onSuccess: async () => {
+      await queryClient.invalidateQueries(trpc.migration.pathFilter());
+      await queryClient.invalidateQueries(trpc.audit.pathFilter());
+      onClose();
+    },
+  };
+  const transition = useMutation(trpc.migration.transition.mutationOptions(onDone));
+  const rollback = useMutation(trpc.migration.rollback.mutationOptions(onDone));
+  const pending = transition.isPending || rollback.isPending;
+  const error = transition.error ?? rollback.error;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (mode === "rollback") {
+      rollback.mutate({ domain: domain.name, reason, expectedVersion: domain.version });
+    } else {
+      transition.mutate({
+        domain: domain.name,
+        to,
+        weight: to === "canary" ? weight : undefined,
+        reason,
+        expectedVersion: domain.version,
+      });
+    }
+  }
+
+  const target = mode === "rollback" ? "legacy" : to === "canary" ? `canary ${weight} %` : to;
+  return (
+    <dialog
+      ref={dialog}
+      onClose={onClose}
+      aria-labelledby="transition-title"
+      className="m-auto w-full max-w-md rounded-xl border border-slate-700 bg-slate-900 p-0 text-slate-100"
+    >
+      <form onSubmit={submit} className="space-y-4 p-6">
+        <h2 id="transition-title" className="text-lg font-semibold">
+          {mode === "rollback"
+            ? `Roll ${domain.displayName} back to legacy`
+            : `Advance ${domain.displayName}`}
+        </h2>
+        <p className="text-sm text-slate-400">
+          Now: <strong className="text-slate-200">{domain.state}</strong>
+          {domain.state === "canary" && ` at ${domain.canaryWeight} %`} (version {domain.version})
+        </p>
+        {mode === "advance" && (
+          <fieldset className="space-y-2">
+            <legend className="text-sm text-slate-300">Move to</legend>
+            <div className="flex gap-2">
+              {choices.map((state) => (
+                <label
+                  key={state}
+                  className="flex items-center gap-1.5 rounded border border-slate-700 px-3 py-1.5 text-sm"
+                >
+                  <input
+                    type="radio"
+                    name="to"
+                    value={state}
+                    checked={to === state}
+                    onChange={() => setTo(state)}
+                  />
+                  {state === domain.state ? `${state} (new weight)` : state}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
+        {mode === "advance" && to === "canary" && (
+          <label className="block text-sm">
+            <span className="text-slate-300">Share of users on the new service (%)</span>
+            <input
+              name="weight"
+              type="number"
+              min={1}
+              max={100}
+              required
+              value={weight}
+              onChange={(e) => setWeight(Number(e.target.value))}
+              className="mt-1 w-32 rounded border border-slate-700 bg-slate-950 px-3 py-2 font-mono"
+            />
+          </label>
+        )}
+        <label className="block text-sm">
+          <span className="text-slate-300">Reason (recorded in the audit log)</span>
+          <textarea
+            name="reason"
+            required
+            minLength={3}
+            maxLength={500}
+            rows={3}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            className="mt-1 w-full rounded border border-slate-700 bg-slate-950 px-3 py-2"
+          />
+        </label>
+        {error && (
+          <p
+            role="alert"
+            className="rounded border border-rose-900 bg-rose-950 px-3 py-2 text-sm text-rose-200"
+          >
+            {error.message}
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <button
+            type="button"
+            onClick={onClose}
+            className="rounded px-3 py-1.5 text-sm text-slate-300 hover:bg-slate-800"
+          >
+            Cancel
+          </button>
+          <button
+            type="submit"
+            disabled={pending}
+            className={`rounded px-3 py-1.5 text-sm font-medium text-slate-950 disabled:opacity-50 ${mode === "rollback" ? "bg-rose-400 hover:bg-rose-300" : "bg-sky-400 hover:bg-sky-300"}`}
+          >
+            {pending ? "Applying…" : `Confirm: ${target}`}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

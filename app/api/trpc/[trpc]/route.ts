@@ -1,0 +1,20 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { sessionOperator } from "@/server/auth/session-operator";
+import { controlDb } from "@/server/db/control-db";
+import { appRouter } from "@/server/routers/index";
+import { createContext } from "@/server/trpc";
+
+function handler(request: Request) {
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req: request,
+    router: appRouter,
+    createContext: async () => createContext(controlDb(), await sessionOperator()),
+    onError({ error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        console.error(`tRPC ${path}:`, error.cause ?? error);
+    },
+  });
+}
+
+export { handler as GET, handler as POST };

@@ -66,7 +66,11 @@ export function OperatorsAdmin() {
                   <td className="px-4 py-3 text-slate-400">
                     {o.lastLoginAt ? <TimeAgo date={o.lastLoginAt} /> : "never"}
                   </td>
-                  <td className="px-4 py-3 text-right">
+                  <td className="space-x-2 px-4 py-3 text-right">
+                    <ResetPassword
+                      username={o.username}
+                      onReset={(password) => update.mutate({ username: o.username, password })}
+                    />
                     <button
                       type="button"
                       disabled={self || update.isPending}
@@ -173,6 +177,51 @@ function CreateOperatorForm({ onCreated }: { onCreated: () => Promise<void> }) {
         className="w-full rounded bg-emerald-500 px-3 py-2 text-sm font-medium text-slate-950 hover:bg-emerald-400 disabled:opacity-50"
       >
         {create.isPending ? "Creating…" : "Create operator"}
+      </button>
+    </form>
+  );
+}
+
+function ResetPassword({
+  username,
+  onReset,
+}: {
+  username: string;
+  onReset: (password: string) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  if (!open) {
+    return (
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        className="rounded border border-slate-700 px-3 py-1 text-xs hover:bg-slate-800"
+      >
+        Reset password
+      </button>
+    );
+  }
+  return (
+    <form
+      className="inline-flex gap-1"
+      onSubmit={(event) => {
+        event.preventDefault();
+        onReset(String(new FormData(event.currentTarget).get("password")));
+        setOpen(false);
+      }}
+    >
+      <input
+        name="password"
+        type="password"
+        required
+        minLength={12}
+        autoComplete="new-password"
+        aria-label={`new password for ${username}`}
+        placeholder="new password"
+        className="w-36 rounded border border-slate-700 bg-slate-950 px-2 py-1 text-xs"
+      />
+      <button type="submit" className="rounded bg-emerald-500 px-2 py-1 text-xs text-slate-950">
+        Save
       </button>
     </form>
   );

@@ -1,0 +1,49 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { ChildSpec } from "./child-process";
+import { spawnChild } from "./child-process";
+import { httpAnswers } from "./probes";
+import type { ProcessEntry } from "./supervisor";
+
+export type ConsoleOptions = {
+  root: string;
+  port: number;
+  /** The full environment of the console process. */
+  env: Record<string, string>;
+  write?: (line: string) => void;
+};
+
+/** The `next` CLI of the repository, run with this Node.js (no npx in between). */
+export function nextCli(root: string): string {
+  return createRequire(path.join(root, "package.json")).resolve("next/dist/bin/next");
+}
+
+/** `next build` of the console, as a one-off step. */
+export function consoleBuild(options: ConsoleOptions): ChildSpec {
+  return {
+    name: "build",
+    command: process.execPath,
+    args: [nextCli(options.root), "build"],
+    cwd: options.root,
+    env: options.env,
+    write: options.write,
+  };
+}
+
+/** The console in production mode (`next start`), ready once it answers HTTP. */
+export function consoleEntry(options: ConsoleOptions): ProcessEntry {
+  return {
+    name: "console",
+    readyTimeoutMs: 60_000,
+    ready: () => httpAnswers(`http://127.0.0.1:${options.port}/`),
+    start: () =>
+      spawnChild({
+        name: "console",
+        command: process.execPath,
+        args: [nextCli(options.root), "start", "-p", String(options.port)],
+        cwd: options.root,
+        env: options.env,
+        write: options.write,
+      }),
+  };
+}

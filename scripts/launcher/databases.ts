@@ -1,0 +1,67 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { databaseUrlFor } from "@/lib/config/parse-env";
+import { ensureDatabase, migrateDatabase } from "@/lib/db/admin";
+import { createControlDb } from "@/server/db/client";
+import { seedDomains } from "@/server/migration/domain-catalog";
+import { seedAdmin } from "@/server/operators/operator-service";
+
+/** Every database of the platform (DESIGN.md, "Data"). */
+export const DATABASES = [
+  "keiko_control",
+  "keiko_legacy",
+  "keiko_identity",
+  "keiko_learning",
+  "keiko_reputation",
+  "keiko_passport",
+  "keiko_governance",
+  "keiko_marketplace",
+] as const;
+
+export const CONTROL_DATABASE = "keiko_control";
+
+/** `drizzle/<short name>` holds the migrations of `keiko_<short name>`. */
+export function migrationFolder(database: string): string {
+  return database.replace(/^keiko_/, "");
+}
+
+export type PreparedDatabases = { created: string[]; migrated: string[] };
+
+/**
+ * Creates the missing databases and applies the migrations of each one that has a folder under
+ * `drizzle/`. `root` must be the working directory: migrateDatabase() resolves folders from it.
+ */
+export async function prepareDatabases(
+  serverUrl: string,
+  root: string,
+  databases: readonly string[] = DATABASES,
+): Promise<PreparedDatabases> {
+  const created: string[] = [];
+  const migrated: string[] = [];
+  for (const database of databases) {
+    if (await ensureDatabase(serverUrl, database)) created.push(database);
+    const folder = migrationFolder(database);
+    if (existsSync(path.join(root, "drizzle", folder))) {
+      await migrateDatabase(databaseUrlFor(serverUrl, database), folder);
+      migrated.push(database);
+    }
+  }
+  return { created, migrated };
+}
+
+export type SeedResult = { domainsAdded: number; adminCreated: boolean };
+
+/** Adds the six domains and, if there is no operator yet, the first admin. */
+export async function seedControl(
+  controlUrl: string,
+  admin: { username: string; password: string },
+): Promise<SeedResult> {
+  const { db, pool } = createControlDb(controlUrl, 2);
+  try {
+    const domainsAdded = await seedDomains(db);
+    const adminCreated = await seedAdmin(db, admin.username, admin.password);
+    return { domainsAdded, adminCreated };
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,61 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pickPort } from "./free-port";
+import { redisAnswers } from "./probes";
+import { findExecutable, localRedisUrl, redisServerEntry } from "./redis-server";
+import { Supervisor } from "./supervisor";
+
+let dir: string;
+let supervisor: Supervisor;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "keiko-redis-"));
+  supervisor = new Supervisor(() => {});
+});
+
+afterEach(async () => {
+  await supervisor.stopAll();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("findExecutable", () => {
+  it("finds redis-server on a PATH that has it, and nothing on one that does not", async () => {
+    expect(
+      await findExecutable("redis-server", `${dir}${path.delimiter}/usr/local/bin:/usr/bin`),
+    ).toMatch(/\/redis-server$/);
+    expect(await findExecutable("redis-server", dir)).toBeUndefined();
+    expect(await findExecutable("redis-server", "")).toBeUndefined();
+  });
+});
+
+describe("redisServerEntry", () => {
+  it("starts a redis-server that keeps nothing on disk, and stops it", async () => {
+    const command = await findExecutable("redis-server", "/usr/local/bin:/usr/bin:/bin");
+    if (!command) throw new Error("redis-server is not installed on this machine");
+    const port = await pickPort(0);
+    const url = localRedisUrl(port);
+    const redisDir = path.join(dir, "redis");
+    const lines: string[] = [];
+
+    const server = await supervisor.start(
+      redisServerEntry({ command, dir: redisDir, port, write: (l) => lines.push(l) }),
+    );
+    const client = new Redis(url);
+    await client.set("launcher-test", "yes");
+    expect(await client.get("launcher-test")).toBe("yes");
+    client.disconnect();
+    expect(
+      lines.some((l) => l.startsWith("[redis] ") && l.includes("Ready to accept connections")),
+    ).toBe(true);
+
+    await supervisor.stopAll();
+    expect(server.hasExited()).toBe(true);
+    expect(await redisAnswers(url, 500)).toBe(false);
+    expect(existsSync(redisDir)).toBe(true);
+    expect(await readdir(redisDir)).toEqual([]);
+  });
+});

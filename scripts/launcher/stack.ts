@@ -1,0 +1,19 @@
+import { consoleEntry } from "./console-app";
+import type { ProcessEntry } from "./supervisor";
+
+/** What every process of the stack needs to know, once PostgreSQL and Redis are there. */
+export type StackContext = {
+  root: string;
+  /** The console's HTTP port. */
+  port: number;
+  /** Environment shared by the stack's processes (DATABASE_URL, REDIS_URL, secrets, PATH…). */
+  env: Record<string, string>;
+};
+
+/**
+ * The stack's own processes, in start order (each must be ready before the next starts).
+ * Adding a process (gateway, services, relays, …) is one entry here.
+ */
+export function stackProcesses(context: StackContext): ProcessEntry[] {
+  return [consoleEntry({ root: context.root, port: context.port, env: context.env })];
+}

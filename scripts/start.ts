@@ -1,0 +1,139 @@
+/**
+ * `npm start`: brings up the local stack (PostgreSQL, Redis, databases, first operator, console)
+ * and supervises it until Ctrl-C. See scripts/launcher/README.md.
+ */
+import path from "node:path";
+import { databaseUrlFor } from "@/lib/config/parse-env";
+import { providePostgres, provideRedis } from "./launcher/backing-services";
+import { needsBuild } from "./launcher/build-check";
+import { type LauncherConfig, loadLauncherConfig } from "./launcher/config";
+import { consoleBuild } from "./launcher/console-app";
+import { CONTROL_DATABASE, prepareDatabases, seedControl } from "./launcher/databases";
+import { isPortFree } from "./launcher/free-port";
+import { describeExit } from "./launcher/managed-process";
+import { randomSecret, readOrCreateSecret } from "./launcher/secret-file";
+import { stackProcesses } from "./launcher/stack";
+import { Supervisor } from "./launcher/supervisor";
+
+const log = (line: string) => console.log(`[launcher] ${line}`);
+const fail = (line: string) => console.error(`[launcher] ${line}`);
+const startedAt = performance.now();
+const seconds = () => ((performance.now() - startedAt) / 1000).toFixed(1);
+
+let config: LauncherConfig;
+try {
+  config = loadLauncherConfig();
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
+
+const supervisor = new Supervisor(log);
+/** A generated password not yet shown: it must be shown even if start-up fails after seeding. */
+let unshownPassword: { username: string; password: string } | undefined;
+let shuttingDown = false;
+
+function showUnshownPassword(): void {
+  if (!unshownPassword) return;
+  log(`first operator created: ${unshownPassword.username} / ${unshownPassword.password}`);
+  log("this password is shown once; store it now");
+  unshownPassword = undefined;
+}
+
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log(`${reason}; stopping`);
+  showUnshownPassword();
+  await supervisor.stopAll();
+  log("stopped");
+  process.exit(exitCode);
+}
+
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
+  process.on(signal, () => void shutdown(`${signal} received`, code));
+}
+supervisor.onUnexpectedExit((name, info) => {
+  // Ctrl-C reaches the children too; let our own SIGINT handler run first so that is no failure.
+  setTimeout(() => {
+    if (shuttingDown) return;
+    fail(`${name} ${describeExit(info)} unexpectedly`);
+    void shutdown(`${name} is gone`, 1);
+  }, 200);
+});
+
+async function main(config: LauncherConfig): Promise<void> {
+  if (!(await isPortFree(config.port))) {
+    throw new Error(`port ${config.port} is in use; stop what uses it or set PORT`);
+  }
+
+  const postgres = await providePostgres(config, supervisor);
+  log(`PostgreSQL: ${postgres.description}`);
+  const redis = await provideRedis(config, supervisor);
+  log(`Redis: ${redis.description}`);
+
+  const databases = await prepareDatabases(postgres.url, config.root);
+  log(
+    `databases ready${databases.created.length ? ` (created ${databases.created.join(", ")})` : ""}; migrations applied to ${databases.migrated.join(", ") || "none"}`,
+  );
+  const admin = {
+    username: config.adminUsername,
+    password: config.adminPassword ?? randomSecret(18),
+  };
+  const seeded = await seedControl(databaseUrlFor(postgres.url, CONTROL_DATABASE), admin);
+  if (seeded.domainsAdded > 0) log(`added ${seeded.domainsAdded} domains`);
+  if (seeded.adminCreated && !config.adminPassword) unshownPassword = admin;
+
+  const nextauthSecret =
+    config.nextauthSecret ??
+    (await readOrCreateSecret(path.join(config.dataDir, "nextauth-secret")));
+  const { KEIKO_ADMIN_PASSWORD: _notForChildren, ...inherited } = config.baseEnv;
+  const env: Record<string, string> = {
+    ...inherited,
+    DATABASE_URL: postgres.url,
+    REDIS_URL: redis.url,
+    NEXTAUTH_SECRET: nextauthSecret,
+    NEXTAUTH_URL: config.nextauthUrl,
+  };
+
+  const build = await needsBuild(config.root);
+  if (build.needed) {
+    log(`building the console (${build.reason})`);
+    await supervisor.run(consoleBuild({ root: config.root, port: config.port, env }));
+  } else {
+    log("console build is up to date");
+  }
+
+  for (const entry of stackProcesses({ root: config.root, port: config.port, env })) {
+    await supervisor.start(entry);
+    log(`${entry.name} ready (${seconds()} s)`);
+  }
+
+  const rule = "-".repeat(64);
+  console.log(rule);
+  console.log(`Keiko console: ${config.nextauthUrl}`);
+  if (!seeded.adminCreated) {
+    console.log(
+      "operators: an operator account exists already; sign in with it (no password shown)",
+    );
+  } else if (config.adminPassword) {
+    console.log(`first operator: ${admin.username} (password: the value of KEIKO_ADMIN_PASSWORD)`);
+  } else {
+    console.log(`first operator: ${admin.username}`);
+    console.log(`password:       ${admin.password}   (shown once; store it now)`);
+    unshownPassword = undefined;
+  }
+  console.log(`ready in ${seconds()} s; Ctrl-C stops everything started here`);
+  console.log(rule);
+}
+
+main(config).catch((error: unknown) => {
+  // A failure caused by a shutdown already under way is that shutdown's business.
+  if (shuttingDown || supervisor.isStopping) return;
+  fail(error instanceof Error ? error.message : String(error));
+  void shutdown("start-up failed", 1);
+});

@@ -192,7 +192,9 @@ test("an admin resets a viewer's password; the old one stops working", async ({ 
   await row.getByRole("button", { name: "Save" }).click();
   await expect(row.getByRole("button", { name: "Reset password" })).toBeVisible();
   await admin.goto("/audit");
-  await expect(admin.getByTestId("audit-rows").locator("tr").first()).toContainText('"passwordReset":true');
+  await expect(admin.getByTestId("audit-rows").locator("tr").first()).toContainText(
+    '"passwordReset":true',
+  );
   await admin.context().close();
 
   const viewer = await signIn(browser, VIEWER.username, "victor-new-password-1");

@@ -2,6 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
 import { useTRPC } from "./trpc-provider";
 
@@ -105,11 +106,7 @@ export function AuditLog() {
         </button>
       </form>
 
-      {page.isError && (
-        <p role="alert" className="text-rose-300">
-          {page.error.message}
-        </p>
-      )}
+      {page.isError && <ErrorNote message={page.error.message} />}
       <div className="overflow-x-auto rounded-xl border border-slate-800">
         <table className="w-full text-sm">
           <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { DomainName } from "@/lib/contracts/domains";
 import { DomainActions } from "./domain-actions";
+import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
 import { StateBadge, StatePipeline } from "./state-badge";
 import { TimeAgo } from "./time-ago";
@@ -16,11 +17,7 @@ export function DomainDetail({ name }: { name: DomainName }) {
   );
   if (query.isPending) return <p className="text-slate-400">Loading {name}…</p>;
   if (query.isError)
-    return (
-      <p role="alert" className="text-rose-300">
-        Could not load {name}: {query.error.message}
-      </p>
-    );
+    return <ErrorNote message={`Could not load ${name}: ${query.error.message}`} />;
   const { domain, history } = query.data;
   return (
     <div className="space-y-8">

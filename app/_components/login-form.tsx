@@ -3,6 +3,7 @@
 import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, Suspense, useState } from "react";
+import { ErrorNote } from "./error-note";
 
 function Form({ ssoEnabled }: { ssoEnabled: boolean }) {
   const router = useRouter();
@@ -54,14 +55,7 @@ function Form({ ssoEnabled }: { ssoEnabled: boolean }) {
           className="mt-1 w-full rounded border border-slate-700 bg-slate-950 px-3 py-2 outline-none focus:border-emerald-500"
         />
       </label>
-      {error && (
-        <p
-          role="alert"
-          className="rounded border border-rose-900 bg-rose-950 px-3 py-2 text-sm text-rose-200"
-        >
-          {error}
-        </p>
-      )}
+      {error && <ErrorNote message={error} />}
       <button
         type="submit"
         disabled={pending}

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { trafficOnNewService } from "@/lib/contracts/domains";
 import { DomainActions } from "./domain-actions";
+import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
 import { StateBadge, StatePipeline } from "./state-badge";
 import { TimeAgo } from "./time-ago";
@@ -16,11 +17,7 @@ export function MigrationBoard() {
   );
   if (board.isPending) return <p className="text-slate-400">Loading the board…</p>;
   if (board.isError)
-    return (
-      <p role="alert" className="text-rose-300">
-        Could not load the board: {board.error.message}
-      </p>
-    );
+    return <ErrorNote message={`Could not load the board: ${board.error.message}`} />;
   const { domains, progress } = board.data;
   return (
     <div className="space-y-8">

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { OPERATOR_ROLES, type OperatorRole } from "@/lib/contracts/operators";
+import { ErrorNote } from "./error-note";
 import { useOperator } from "./operator-context";
 import { TimeAgo } from "./time-ago";
 import { useTRPC } from "./trpc-provider";
@@ -85,14 +86,7 @@ export function OperatorsAdmin() {
             })}
           </tbody>
         </table>
-        {update.error && (
-          <p
-            role="alert"
-            className="border-t border-rose-900 bg-rose-950 px-4 py-2 text-sm text-rose-200"
-          >
-            {update.error.message}
-          </p>
-        )}
+        {update.error && <ErrorNote message={update.error.message} flush />}
       </section>
       <CreateOperatorForm onCreated={refresh} />
     </div>
@@ -158,14 +152,7 @@ function CreateOperatorForm({ onCreated }: { onCreated: () => Promise<void> }) {
           ))}
         </select>
       </label>
-      {create.error && (
-        <p
-          role="alert"
-          className="rounded border border-rose-900 bg-rose-950 px-3 py-2 text-sm text-rose-200"
-        >
-          {create.error.message}
-        </p>
-      )}
+      {create.error && <ErrorNote message={create.error.message} />}
       {create.isSuccess && (
         <p role="status" className="text-sm text-emerald-300">
           Created {create.data.username} ({create.data.role}).

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type MigrationState, NEXT_STATES } from "@/lib/contracts/domains";
 import type { DomainView } from "./domain-view";
+import { ErrorNote } from "./error-note";
 import { useTRPC } from "./trpc-provider";
 
 type Props = { domain: DomainView; mode: "advance" | "rollback"; onClose: () => void };
@@ -122,14 +123,7 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
             className="mt-1 w-full rounded border border-slate-700 bg-slate-950 px-3 py-2"
           />
         </label>
-        {error && (
-          <p
-            role="alert"
-            className="rounded border border-rose-900 bg-rose-950 px-3 py-2 text-sm text-rose-200"
-          >
-            {error.message}
-          </p>
-        )}
+        {error && <ErrorNote message={error.message} />}
         <div className="flex justify-end gap-2">
           <button
             type="button"

@@ -10,7 +10,10 @@ const good = {
 describe("console configuration", () => {
   it("applies defaults", () => {
     const env = parseEnv(ConsoleEnvSchema, good);
-    expect(env).toMatchObject({ CONTROL_DATABASE: "keiko_control", SESSION_MAX_AGE_SECONDS: 28_800 });
+    expect(env).toMatchObject({
+      CONTROL_DATABASE: "keiko_control",
+      SESSION_MAX_AGE_SECONDS: 28_800,
+    });
   });
 
   it("names every bad variable in one line", () => {
@@ -23,7 +26,9 @@ describe("console configuration", () => {
   });
 
   it("wants all three OIDC variables or none", () => {
-    expect(() => parseEnv(ConsoleEnvSchema, { ...good, OIDC_ISSUER: "https://sso.example" })).toThrowError(
+    expect(() =>
+      parseEnv(ConsoleEnvSchema, { ...good, OIDC_ISSUER: "https://sso.example" }),
+    ).toThrowError(
       /OIDC_ISSUER: set all of OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET or none/,
     );
     const sso = parseEnv(ConsoleEnvSchema, {
@@ -36,9 +41,9 @@ describe("console configuration", () => {
   });
 
   it("refuses sessions that never expire", () => {
-    expect(() => parseEnv(ConsoleEnvSchema, { ...good, SESSION_MAX_AGE_SECONDS: "99999999" })).toThrowError(
-      /SESSION_MAX_AGE_SECONDS/,
-    );
+    expect(() =>
+      parseEnv(ConsoleEnvSchema, { ...good, SESSION_MAX_AGE_SECONDS: "99999999" }),
+    ).toThrowError(/SESSION_MAX_AGE_SECONDS/);
   });
 
   it("derives a database URL on the same server", () => {

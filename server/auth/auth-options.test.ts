@@ -34,7 +34,9 @@ describe("auth options", () => {
     });
     expect(options.providers.map((p) => p.id)).toEqual(["credentials", "oidc"]);
     const oidc = options.providers[1] as unknown as { wellKnown: string; checks: string[] };
-    expect(oidc.wellKnown).toBe("https://sso.example.org/realms/keiko/.well-known/openid-configuration");
+    expect(oidc.wellKnown).toBe(
+      "https://sso.example.org/realms/keiko/.well-known/openid-configuration",
+    );
     expect(oidc.checks).toEqual(["pkce", "state"]);
   });
 
@@ -45,7 +47,10 @@ describe("auth options", () => {
       user: { id: "00000000-0000-4000-8000-000000000001" },
     } as never);
     expect(token).toEqual({ operatorId: "00000000-0000-4000-8000-000000000001" });
-    const session = await options.callbacks?.session?.({ session: { expires: "x" }, token } as never);
+    const session = await options.callbacks?.session?.({
+      session: { expires: "x" },
+      token,
+    } as never);
     expect(session).toMatchObject({ operatorId: "00000000-0000-4000-8000-000000000001" });
   });
 });

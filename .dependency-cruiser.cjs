@@ -49,7 +49,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(node_modules|\\.next|\\.data)/" },
+    exclude: { path: "^(node_modules|\\.next|\\.data|reports|test-results|drizzle)/" },
     tsConfig: { fileName: "tsconfig.json" },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {

@@ -1,0 +1,104 @@
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { z } from "zod";
+import { createEvent } from "@/lib/contracts/events/create-event";
+import type { EventMetadata } from "@/lib/contracts/events/envelope";
+import {
+  type ListUsersQuerySchema,
+  type RegisterUserBody,
+  USER_REGISTERED_V1,
+  type User,
+} from "@/lib/contracts/identity";
+import { publishInTransaction } from "@/lib/events/publish";
+import { HttpError } from "@/lib/http/http-error";
+import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
+import { outbox, users } from "./schema";
+
+export type IdentityDb = NodePgDatabase;
+type UserRow = typeof users.$inferSelect;
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    did: row.did,
+    displayName: row.displayName,
+    roles: row.roles,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Registers a user and publishes identity.UserRegistered in the same transaction. */
+export async function registerUser(
+  db: IdentityDb,
+  body: RegisterUserBody,
+  metadata: EventMetadata,
+): Promise<User> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({
+        id: body.id ?? crypto.randomUUID(),
+        did: body.did,
+        displayName: body.displayName,
+        roles: body.roles,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) {
+      throw new HttpError("conflict", `the DID ${body.did} or the id is already registered`);
+    }
+    const event = createEvent(USER_REGISTERED_V1, {
+      aggregateId: row.id,
+      data: {
+        user_id: row.id,
+        did: row.did,
+        display_name: row.displayName,
+        roles: row.roles,
+        registered_at: row.createdAt.toISOString(),
+      },
+      metadata,
+      occurredAt: row.createdAt,
+    });
+    await publishInTransaction(tx, event, outbox);
+    return toUser(row);
+  });
+}
+
+export async function getUser(db: IdentityDb, id: string): Promise<User> {
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  if (!row) throw new HttpError("not_found", `no user ${id}`);
+  return toUser(row);
+}
+
+export async function resolveDid(db: IdentityDb, did: string): Promise<User> {
+  const [row] = await db.select().from(users).where(eq(users.did, did));
+  if (!row) throw new HttpError("not_found", `no user with the DID ${did}`);
+  return toUser(row);
+}
+
+/** Oldest first, keyset-paged on (created_at, id). */
+export async function listUsers(db: IdentityDb, query: z.output<typeof ListUsersQuerySchema>) {
+  const after = decodeCursor(query.cursor);
+  const rows = await db
+    .select()
+    .from(users)
+    .where(
+      and(
+        query.role ? sql`${query.role} = any(${users.roles})` : undefined,
+        after
+          ? or(
+              gt(users.createdAt, after.createdAt),
+              and(eq(users.createdAt, after.createdAt), gt(users.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toUser),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+  };
+}

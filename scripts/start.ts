@@ -92,12 +92,16 @@ async function main(config: LauncherConfig): Promise<void> {
     config.nextauthSecret ??
     (await readOrCreateSecret(path.join(config.dataDir, "nextauth-secret")));
   const { KEIKO_ADMIN_PASSWORD: _notForChildren, ...inherited } = config.baseEnv;
+  const serviceTokenSecret =
+    config.serviceTokenSecret ??
+    (await readOrCreateSecret(path.join(config.dataDir, "service-token-secret")));
   const env: Record<string, string> = {
     ...inherited,
     DATABASE_URL: postgres.url,
     REDIS_URL: redis.url,
     NEXTAUTH_SECRET: nextauthSecret,
     NEXTAUTH_URL: config.nextauthUrl,
+    SERVICE_TOKEN_SECRET: serviceTokenSecret,
   };
 
   const build = await needsBuild(config.root);

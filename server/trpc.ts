@@ -4,13 +4,14 @@ import { ZodError, z } from "zod";
 import { type OperatorRole, roleAtLeast } from "@/lib/contracts/operators";
 import type { ControlDb } from "@/server/db/client";
 import { DomainError, toTRPCError } from "@/server/errors";
+import type { EventBus } from "@/server/events/event-bus";
 import type { Operator } from "@/server/operators/operator-service";
 
 /** What every procedure sees. Built per request by the route handler, or directly by tests. */
-export type Context = { db: ControlDb; operator: Operator | null };
+export type Context = { db: ControlDb; bus: EventBus; operator: Operator | null };
 
-export function createContext(db: ControlDb, operator: Operator | null): Context {
-  return { db, operator };
+export function createContext(db: ControlDb, bus: EventBus, operator: Operator | null): Context {
+  return { db, bus, operator };
 }
 
 const t = initTRPC.context<Context>().create({

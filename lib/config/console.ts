@@ -17,6 +17,14 @@ export const ConsoleEnvSchema = z
       .regex(/^[a-z_][a-z0-9_]*$/)
       .default("keiko_control"),
     NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+    REDIS_URL: z
+      .string()
+      .refine((v) => /^rediss?:\/\//.test(v), "must start with redis://")
+      .default("redis://127.0.0.1:6379"),
+    KEIKO_KEY_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9:_-]*$/, "may use a-z, 0-9, ':', '_' and '-'")
+      .default(""),
     SESSION_MAX_AGE_SECONDS: z.coerce
       .number()
       .int()

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
@@ -45,7 +45,8 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    disableRequestLogging: true,
+    // Request logs would repeat what the metrics already count; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   registerErrorHandling(app);
   await app.register(serviceAuth, { key: options.key, audience: options.name });

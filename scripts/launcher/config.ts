@@ -33,6 +33,7 @@ export const LauncherEnvSchema = z.object({
   PORT: optional(PortSchema).default(3000),
   NEXTAUTH_URL: optional(z.url({ message: "must be a URL such as http://localhost:3000" })),
   NEXTAUTH_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
+  SERVICE_TOKEN_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
   KEIKO_ADMIN_USERNAME: optional(UsernameSchema).default("admin"),
   KEIKO_ADMIN_PASSWORD: optional(PasswordSchema),
   KEIKO_EMBEDDED: optional(flag).default(false),
@@ -49,6 +50,8 @@ export type LauncherConfig = {
   redisUrl: string | undefined;
   nextauthUrl: string;
   nextauthSecret: string | undefined;
+  /** HS256 secret the services share for service-to-service tokens. */
+  serviceTokenSecret: string | undefined;
   adminUsername: string;
   adminPassword: string | undefined;
   forceEmbedded: boolean;
@@ -73,6 +76,7 @@ export function loadLauncherConfig(
     redisUrl: parsed.REDIS_URL,
     nextauthUrl: parsed.NEXTAUTH_URL ?? `http://localhost:${parsed.PORT}`,
     nextauthSecret: parsed.NEXTAUTH_SECRET,
+    serviceTokenSecret: parsed.SERVICE_TOKEN_SECRET,
     adminUsername: parsed.KEIKO_ADMIN_USERNAME,
     adminPassword: parsed.KEIKO_ADMIN_PASSWORD,
     forceEmbedded: parsed.KEIKO_EMBEDDED,

@@ -59,7 +59,7 @@ describe("embedded PostgreSQL", () => {
     ]);
     expect(prepared).toEqual({
       created: [CONTROL_DATABASE, "keiko_identity"],
-      migrated: [CONTROL_DATABASE],
+      migrated: [CONTROL_DATABASE, "keiko_identity"],
     });
     const controlUrl = databaseUrlFor(url, CONTROL_DATABASE);
     const admin = { username: "admin", password: randomSecret(18) };

@@ -50,3 +50,14 @@ export async function httpAnswers(url: string, timeoutMs = 2000): Promise<boolea
     return false;
   }
 }
+
+/** True once `url` answers 200 (a service's /readyz: its database and Redis answer). */
+export async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}

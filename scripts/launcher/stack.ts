@@ -1,4 +1,5 @@
 import { consoleEntry } from "./console-app";
+import { serviceEntries, workerEntries } from "./platform-processes";
 import type { ProcessEntry } from "./supervisor";
 
 /** What every process of the stack needs to know, once PostgreSQL and Redis are there. */
@@ -15,5 +16,10 @@ export type StackContext = {
  * Adding a process (gateway, services, relays, …) is one entry here.
  */
 export function stackProcesses(context: StackContext): ProcessEntry[] {
-  return [consoleEntry({ root: context.root, port: context.port, env: context.env })];
+  const platform = { root: context.root, env: context.env };
+  return [
+    ...serviceEntries(platform),
+    ...workerEntries(platform),
+    consoleEntry({ root: context.root, port: context.port, env: context.env }),
+  ];
 }

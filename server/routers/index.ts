@@ -1,5 +1,7 @@
 import { createCallerFactory, router } from "@/server/trpc";
 import { auditRouter } from "./audit";
+import { dlqRouter } from "./dlq";
+import { eventsRouter } from "./events";
 import { migrationRouter } from "./migration";
 import { operatorsRouter } from "./operators";
 
@@ -7,6 +9,8 @@ export const appRouter = router({
   migration: migrationRouter,
   audit: auditRouter,
   operators: operatorsRouter,
+  events: eventsRouter,
+  dlq: dlqRouter,
 });
 
 export type AppRouter = typeof appRouter;

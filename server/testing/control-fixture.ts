@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import type { OperatorRole } from "@/lib/contracts/operators";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createControlDb } from "@/server/db/client";
@@ -29,10 +30,13 @@ export async function createControlFixture() {
       role,
     };
   }
-  const callerFor = (operator: Operator | null) => createCaller(createContext(db, operator));
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+  const bus = { redis, prefix: `test:${database.name}:` };
+  const callerFor = (operator: Operator | null) => createCaller(createContext(db, bus, operator));
   return {
     db,
     pool,
+    bus,
     people,
     callerFor,
     anonymous: callerFor(null),
@@ -40,6 +44,9 @@ export async function createControlFixture() {
     operator: callerFor(people.operator),
     admin: callerFor(people.admin),
     async close() {
+      const keys = await redis.keys(`${bus.prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
       await pool.end();
       await database.drop();
     },

@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { sessionOperator } from "@/server/auth/session-operator";
 import { controlDb } from "@/server/db/control-db";
+import { eventBus } from "@/server/events/event-bus";
 import { appRouter } from "@/server/routers/index";
 import { createContext } from "@/server/trpc";
 
@@ -9,7 +10,7 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: async () => createContext(controlDb(), await sessionOperator()),
+    createContext: async () => createContext(controlDb(), eventBus(), await sessionOperator()),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")
         console.error(`tRPC ${path}:`, error.cause ?? error);

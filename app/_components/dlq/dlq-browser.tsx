@@ -1,0 +1,294 @@
+"use client";
+
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter, useSearchParams } from "next/navigation";
+import { Suspense, useState } from "react";
+import { ErrorNote } from "../error-note";
+import { LIVE_REFRESH_MS } from "../live";
+import { useCan } from "../operator-context";
+import { useTRPC } from "../trpc-provider";
+import { BulkJobProgress } from "./bulk-job-progress";
+import { DeadLetterPanel } from "./dlq-entry-panel";
+import { type DlqFilterState, DlqFilters, noDlqFilter, toFilterInput } from "./dlq-filters";
+import { PurgeQueueButton } from "./purge-queue-button";
+
+const PAGE_SIZE = 50;
+const button =
+  "rounded px-3 py-1.5 text-sm font-medium disabled:cursor-not-allowed disabled:opacity-40";
+
+function Browser() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const params = useSearchParams();
+  const canReplay = useCan("operator");
+  const isAdmin = useCan("admin");
+  const queues = useQuery(
+    trpc.dlq.queues.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
+  );
+  const aggregateType = params.get("aggregate") ?? queues.data?.[0]?.aggregateType ?? null;
+  const [filter, setFilter] = useState<DlqFilterState>(noDlqFilter);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [inspecting, setInspecting] = useState<string | null>(null);
+  const [job, setJob] = useState<{ jobId: string; job: never } | null>(null);
+  const unfinished = useQuery(trpc.dlq.unfinishedJobs.queryOptions());
+  const filterInput = toFilterInput(filter);
+  const page = useQuery({
+    ...trpc.dlq.list.queryOptions(
+      {
+        aggregateType: aggregateType ?? "none",
+        filter: filterInput,
+        cursor: cursors.at(-1),
+        limit: PAGE_SIZE,
+      },
+      {
+        refetchInterval: cursors.length === 0 ? LIVE_REFRESH_MS : false,
+        placeholderData: keepPreviousData,
+      },
+    ),
+    enabled: aggregateType !== null,
+  });
+  const refresh = () => queryClient.invalidateQueries(trpc.dlq.pathFilter());
+  const replay = useMutation(
+    trpc.dlq.replay.mutationOptions({
+      onSuccess: () => {
+        setSelected(new Set());
+        return refresh();
+      },
+    }),
+  );
+  const purge = useMutation(
+    trpc.dlq.purge.mutationOptions({
+      onSuccess: () => {
+        setSelected(new Set());
+        return refresh();
+      },
+    }),
+  );
+  const startBulk = useMutation(
+    trpc.dlq.startBulk.mutationOptions({ onSuccess: (started) => setJob(started as never) }),
+  );
+
+  function choose(next: string) {
+    setCursors([]);
+    setSelected(new Set());
+    setInspecting(null);
+    router.replace(`/dlq?aggregate=${encodeURIComponent(next)}`);
+  }
+  function changeFilter(next: DlqFilterState) {
+    setFilter(next);
+    setCursors([]);
+    setSelected(new Set());
+  }
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+
+  if (queues.isError)
+    return <ErrorNote message={`Could not read the queues: ${queues.error.message}`} />;
+  if (queues.data && queues.data.length === 0 && !params.get("aggregate")) {
+    return (
+      <p className="text-slate-400" data-testid="dlq-empty">
+        No dead letters: every consumer is keeping up.
+      </p>
+    );
+  }
+  const entries = page.data?.entries ?? [];
+  const ids = [...selected];
+  const mutationError = replay.error ?? purge.error ?? startBulk.error;
+  const resumable = (unfinished.data ?? []).filter((j) => j.job.aggregateType === aggregateType);
+
+  return (
+    <div className="space-y-4">
+      <nav aria-label="queues" className="flex flex-wrap gap-2">
+        {queues.data?.map((q) => (
+          <button
+            key={q.aggregateType}
+            type="button"
+            onClick={() => choose(q.aggregateType)}
+            data-testid={`queue-${q.aggregateType}`}
+            className={`rounded-full border px-3 py-1 font-mono text-sm ${q.aggregateType === aggregateType ? "border-sky-500 bg-sky-950 text-sky-200" : "border-slate-700 text-slate-300"}`}
+          >
+            {q.aggregateType}{" "}
+            <span className={q.length > 0 ? "text-rose-300" : "text-slate-500"}>{q.length}</span>
+          </button>
+        ))}
+      </nav>
+      <DlqFilters value={filter} onChange={changeFilter} />
+
+      {job && <BulkJobProgress initial={job} onDone={() => undefined} />}
+      {!job && resumable[0] && (
+        <div className="flex items-center gap-3 rounded border border-amber-800 bg-amber-950/50 px-4 py-2 text-sm text-amber-200">
+          An unfinished bulk {resumable[0].job.action} by {resumable[0].startedBy} stopped at{" "}
+          {resumable[0].job.acted} entries.
+          <button
+            type="button"
+            disabled={!canReplay}
+            className={`${button} bg-amber-400 text-slate-950`}
+            onClick={() => setJob(resumable[0] as never)}
+          >
+            Resume
+          </button>
+        </div>
+      )}
+
+      <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="actions">
+        <button
+          type="button"
+          disabled={!canReplay || ids.length === 0 || replay.isPending || !aggregateType}
+          title={canReplay ? undefined : "Replaying needs the operator role"}
+          onClick={() => aggregateType && replay.mutate({ aggregateType, ids })}
+          className={`${button} bg-sky-500 text-slate-950`}
+        >
+          Replay selected ({ids.length})
+        </button>
+        <button
+          type="button"
+          disabled={!canReplay || !aggregateType || entries.length === 0 || job !== null}
+          title={canReplay ? undefined : "Replaying needs the operator role"}
+          onClick={() =>
+            aggregateType &&
+            startBulk.mutate({ action: "replay", aggregateType, filter: filterInput })
+          }
+          className={`${button} border border-sky-600 text-sky-200`}
+        >
+          Replay all matching
+        </button>
+        {isAdmin && (
+          <>
+            <button
+              type="button"
+              disabled={ids.length === 0 || purge.isPending || !aggregateType}
+              onClick={() =>
+                aggregateType &&
+                window.confirm(`Delete ${ids.length} dead letters for good?`) &&
+                purge.mutate({ aggregateType, ids })
+              }
+              className={`${button} border border-rose-700 text-rose-200`}
+            >
+              Purge selected
+            </button>
+            {aggregateType && <PurgeQueueButton aggregateType={aggregateType} onPurged={refresh} />}
+          </>
+        )}
+        <span className="ml-auto text-sm text-slate-400">
+          {page.data ? `${page.data.total} in this queue` : ""}
+        </span>
+      </div>
+      {mutationError && <ErrorNote message={mutationError.message} />}
+
+      <div className="grid items-start gap-4 lg:grid-cols-[1fr_28rem]">
+        <div className="overflow-x-auto rounded-xl border border-slate-800">
+          <table className="w-full text-sm">
+            <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
+              <tr>
+                <th className="w-8 px-3 py-3">
+                  <input
+                    type="checkbox"
+                    aria-label="select all on this page"
+                    checked={entries.length > 0 && entries.every((e) => selected.has(e.id))}
+                    onChange={(ev) =>
+                      setSelected(ev.target.checked ? new Set(entries.map((e) => e.id)) : new Set())
+                    }
+                  />
+                </th>
+                <th className="px-3 py-3">Dead-lettered</th>
+                <th className="px-3 py-3">Event type</th>
+                <th className="px-3 py-3">Group</th>
+                <th className="px-3 py-3">Tries</th>
+                <th className="px-3 py-3">Error</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-800" data-testid="dlq-rows">
+              {entries.map((e) => (
+                <tr
+                  key={e.id}
+                  className={inspecting === e.id ? "bg-slate-800/60" : "hover:bg-slate-900"}
+                >
+                  <td className="px-3 py-2">
+                    <input
+                      type="checkbox"
+                      aria-label={`select ${e.id}`}
+                      checked={selected.has(e.id)}
+                      onChange={() => toggle(e.id)}
+                    />
+                  </td>
+                  <td className="whitespace-nowrap px-3 py-2 font-mono text-xs text-slate-400">
+                    {new Date(e.deadLetteredAt).toLocaleString()}
+                  </td>
+                  <td className="px-3 py-2 font-mono text-xs">
+                    <button
+                      type="button"
+                      className="text-sky-300 hover:underline"
+                      onClick={() => setInspecting(e.id)}
+                    >
+                      {e.eventType ?? "(unreadable)"}
+                    </button>
+                  </td>
+                  <td className="px-3 py-2 font-mono text-xs">{e.group}</td>
+                  <td className="px-3 py-2 font-mono text-xs">{e.deliveries}</td>
+                  <td className="max-w-xs truncate px-3 py-2 text-rose-200" title={e.error}>
+                    {e.error}
+                  </td>
+                </tr>
+              ))}
+              {page.data && entries.length === 0 && (
+                <tr>
+                  <td colSpan={6} className="px-4 py-6 text-center text-slate-400">
+                    Nothing matches.
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+          <div className="flex items-center justify-between border-t border-slate-800 px-3 py-2 text-sm">
+            <button
+              type="button"
+              disabled={cursors.length === 0}
+              onClick={() => setCursors((c) => c.slice(0, -1))}
+              className="rounded border border-slate-700 px-3 py-1 disabled:opacity-40"
+            >
+              ← Newer
+            </button>
+            <span className="text-slate-500">Page {cursors.length + 1}</span>
+            <button
+              type="button"
+              disabled={!page.data?.nextCursor}
+              onClick={() =>
+                page.data?.nextCursor && setCursors((c) => [...c, page.data.nextCursor as string])
+              }
+              className="rounded border border-slate-700 px-3 py-1 disabled:opacity-40"
+            >
+              Older →
+            </button>
+          </div>
+        </div>
+        {inspecting && aggregateType ? (
+          <DeadLetterPanel
+            key={inspecting}
+            aggregateType={aggregateType}
+            id={inspecting}
+            onGone={() => setInspecting(null)}
+          />
+        ) : (
+          <p className="rounded-xl border border-dashed border-slate-800 p-5 text-sm text-slate-500">
+            Click an entry to inspect it.
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function DeadLetterBrowser() {
+  return (
+    <Suspense>
+      <Browser />
+    </Suspense>
+  );
+}

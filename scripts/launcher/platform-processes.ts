@@ -1,0 +1,85 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { spawnChild } from "./child-process";
+import { httpOk } from "./probes";
+import type { ProcessEntry } from "./supervisor";
+
+/** The HTTP services of DESIGN.md, legacy first: the gateway (issue 4) will route between them. */
+export const HTTP_SERVICES = [
+  { name: "legacy-runtime", port: 8090 },
+  { name: "identity", port: 8101 },
+  { name: "learning", port: 8102 },
+  { name: "reputation", port: 8103 },
+  { name: "passport", port: 8104 },
+  { name: "governance", port: 8105 },
+  { name: "marketplace", port: 8106 },
+] as const;
+
+/** Services that run a consumer group (services/<name>/consume.ts). */
+export const CONSUMING_SERVICES = [
+  "learning",
+  "reputation",
+  "passport",
+  "governance",
+  "marketplace",
+] as const;
+
+/** Databases whose outbox the relay moves to Redis: every producer, the legacy runtime included. */
+export const OUTBOX_DATABASES = [
+  "keiko_legacy",
+  "keiko_identity",
+  "keiko_learning",
+  "keiko_reputation",
+  "keiko_passport",
+  "keiko_governance",
+  "keiko_marketplace",
+] as const;
+
+export type PlatformContext = { root: string; env: Record<string, string> };
+
+/** A TypeScript entry point run by this Node.js with the tsx loader (no npx in between). */
+function tsxProcess(
+  context: PlatformContext,
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+) {
+  const tsx = createRequire(path.join(context.root, "package.json")).resolve("tsx");
+  return () =>
+    spawnChild({
+      name,
+      command: process.execPath,
+      args: ["--import", tsx, path.join(context.root, script)],
+      cwd: context.root,
+      env: { ...context.env, ...env },
+    });
+}
+
+/** Legacy runtime and the six services, each ready once its /readyz answers 200. */
+export function serviceEntries(context: PlatformContext): ProcessEntry[] {
+  return HTTP_SERVICES.map(({ name, port }) => ({
+    name,
+    readyTimeoutMs: 30_000,
+    ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
+    start: tsxProcess(context, name, `services/${name}/main.ts`, { PORT: String(port) }),
+  }));
+}
+
+/** The outbox relay for every producer database, and one consumer per consuming service. */
+export function workerEntries(context: PlatformContext): ProcessEntry[] {
+  const started = async () => true;
+  return [
+    {
+      name: "outbox-relay",
+      ready: started,
+      start: tsxProcess(context, "outbox-relay", "workers/outbox-relay.ts", {
+        OUTBOX_DATABASES: OUTBOX_DATABASES.join(","),
+      }),
+    },
+    ...CONSUMING_SERVICES.map((name) => ({
+      name: `${name}-consumer`,
+      ready: started,
+      start: tsxProcess(context, `${name}-consumer`, `services/${name}/consume.ts`),
+    })),
+  ];
+}

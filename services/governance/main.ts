@@ -1,0 +1,21 @@
+/** governance: listens on PORT (8105), serves the governance contract; see services/governance/app.ts. */
+import { drizzle } from "drizzle-orm/node-postgres";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { verificationKeyFrom } from "@/lib/auth/keys-from-env";
+import { runService } from "@/lib/http/run-service";
+import { buildGovernanceApp } from "./app";
+import { loadGovernanceConfig } from "./config";
+
+await runService("governance", loadGovernanceConfig, async (config, logger) => {
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const app = await buildGovernanceApp({
+    db: drizzle(pool),
+    pool,
+    redis,
+    key: verificationKeyFrom(config),
+    logger,
+  });
+  return { app, close: async () => void (await Promise.all([pool.end(), redis.quit()])) };
+});

@@ -1,0 +1,125 @@
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import type { z } from "zod";
+import { createEvent } from "@/lib/contracts/events/create-event";
+import type { EventMetadata } from "@/lib/contracts/events/envelope";
+import {
+  type CreateInteractionBody,
+  INTERACTION_CREATED_V1,
+  type Interaction,
+  type ListInteractionsQuerySchema,
+} from "@/lib/contracts/learning";
+import { publishInTransaction } from "@/lib/events/publish";
+import { HttpError } from "@/lib/http/http-error";
+import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
+import { unknownUsers } from "./known-users";
+import { interactions, outbox } from "./schema";
+
+export type LearningDb = NodePgDatabase;
+type InteractionRow = typeof interactions.$inferSelect;
+
+function toInteraction(row: InteractionRow): Interaction {
+  return {
+    id: row.id,
+    type: row.type,
+    content: row.content,
+    durationSeconds: row.durationSeconds,
+    tutorId: row.tutorId,
+    studentId: row.studentId,
+    occurredAt: row.occurredAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Records an interaction between two users learning knows (else 422, naming the unknown ones)
+ * and publishes learning.InteractionCreated in the same transaction.
+ */
+export async function createInteraction(
+  db: LearningDb,
+  body: CreateInteractionBody,
+  metadata: EventMetadata,
+): Promise<Interaction> {
+  return db.transaction(async (tx) => {
+    const unknown = await unknownUsers(tx, [body.tutorId, body.studentId]);
+    if (unknown.length > 0) {
+      const roles = unknown.map((id) => (id === body.tutorId ? "tutor" : "student"));
+      throw new HttpError(
+        "unprocessable",
+        `unknown ${roles.join(" and ")}: ${unknown.join(", ")}`,
+        {
+          reason: "unknown_user",
+          unknownUserIds: unknown,
+        },
+      );
+    }
+    const [row] = await tx
+      .insert(interactions)
+      .values({
+        id: body.id ?? crypto.randomUUID(),
+        type: body.type,
+        content: body.content,
+        durationSeconds: body.durationSeconds,
+        tutorId: body.tutorId,
+        studentId: body.studentId,
+        occurredAt: body.occurredAt ? new Date(body.occurredAt) : new Date(),
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw new HttpError("conflict", `an interaction ${body.id} already exists`);
+    const event = createEvent(INTERACTION_CREATED_V1, {
+      aggregateId: row.id,
+      data: {
+        interaction_id: row.id,
+        type: row.type,
+        content: row.content,
+        duration_seconds: row.durationSeconds,
+        tutor_id: row.tutorId,
+        student_id: row.studentId,
+        occurred_at: row.occurredAt.toISOString(),
+      },
+      metadata,
+      occurredAt: row.createdAt,
+    });
+    await publishInTransaction(tx, event, outbox);
+    return toInteraction(row);
+  });
+}
+
+export async function getInteraction(db: LearningDb, id: string): Promise<Interaction> {
+  const [row] = await db.select().from(interactions).where(eq(interactions.id, id));
+  if (!row) throw new HttpError("not_found", `no interaction ${id}`);
+  return toInteraction(row);
+}
+
+/** Oldest first (by the time they were recorded), keyset-paged on (created_at, id). */
+export async function listInteractions(
+  db: LearningDb,
+  query: z.output<typeof ListInteractionsQuerySchema>,
+) {
+  const after = decodeCursor(query.cursor);
+  const rows = await db
+    .select()
+    .from(interactions)
+    .where(
+      and(
+        query.studentId ? eq(interactions.studentId, query.studentId) : undefined,
+        query.tutorId ? eq(interactions.tutorId, query.tutorId) : undefined,
+        query.type ? eq(interactions.type, query.type) : undefined,
+        after
+          ? or(
+              gt(interactions.createdAt, after.createdAt),
+              and(eq(interactions.createdAt, after.createdAt), gt(interactions.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(interactions.createdAt), asc(interactions.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toInteraction),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+  };
+}

@@ -1,0 +1,101 @@
+import { and, desc, eq } from "drizzle-orm";
+import type { z } from "zod";
+import type { CreateOfferBody, ListOffersQuerySchema, Offer } from "@/lib/contracts/marketplace";
+import { HttpError } from "@/lib/http/http-error";
+import { afterCursor, pageOfRows } from "../../paging";
+import type { LegacyDb } from "../../runtime";
+import { users } from "../../schema/identity";
+import { offers } from "../../schema/marketplace";
+
+export type OfferRow = typeof offers.$inferSelect;
+
+export function toOffer(row: OfferRow): Offer {
+  return {
+    id: row.id,
+    tutorId: row.tutorId,
+    title: row.title,
+    subject: row.subject,
+    description: row.description,
+    durationMinutes: row.durationMinutes,
+    price: { amountMinor: row.priceAmountMinor, currency: row.priceCurrency },
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** A registered user with the tutor role offers sessions; anyone else is a 422. */
+export async function createOffer(db: LegacyDb, body: CreateOfferBody): Promise<Offer> {
+  return db.transaction(async (tx) => {
+    const [tutor] = await tx
+      .select({ roles: users.roles })
+      .from(users)
+      .where(eq(users.id, body.tutorId));
+    if (!tutor) {
+      throw new HttpError("unprocessable", `the tutor ${body.tutorId} is not a registered user`, {
+        reason: "unknown_user",
+      });
+    }
+    if (!tutor.roles.includes("tutor")) {
+      throw new HttpError("unprocessable", `the user ${body.tutorId} is not a tutor`, {
+        reason: "not_a_tutor",
+      });
+    }
+    const id = body.id ?? crypto.randomUUID();
+    const [row] = await tx
+      .insert(offers)
+      .values({
+        id,
+        tutorId: body.tutorId,
+        title: body.title,
+        subject: body.subject,
+        description: body.description ?? null,
+        durationMinutes: body.durationMinutes,
+        priceAmountMinor: body.price.amountMinor,
+        priceCurrency: body.price.currency,
+        status: "active",
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) {
+      throw new HttpError("conflict", `the offer id ${id} is already taken`, {
+        reason: "id_taken",
+      });
+    }
+    return toOffer(row);
+  });
+}
+
+export async function getOffer(db: LegacyDb, id: string): Promise<Offer> {
+  const [row] = await db.select().from(offers).where(eq(offers.id, id));
+  if (!row) throw new HttpError("not_found", `no offer ${id}`);
+  return toOffer(row);
+}
+
+/** Newest first (createdAt, then id, descending), filtered by tutor, exact subject and status. */
+export async function listOffers(db: LegacyDb, query: z.output<typeof ListOffersQuerySchema>) {
+  const rows = await db
+    .select()
+    .from(offers)
+    .where(
+      and(
+        query.tutorId ? eq(offers.tutorId, query.tutorId) : undefined,
+        query.subject ? eq(offers.subject, query.subject) : undefined,
+        query.status ? eq(offers.status, query.status) : undefined,
+        afterCursor(query.cursor, { at: offers.createdAt, id: offers.id }, "newest-first"),
+      ),
+    )
+    .orderBy(desc(offers.createdAt), desc(offers.id))
+    .limit(query.limit + 1);
+  return pageOfRows(rows, query.limit, toOffer, (row) => row);
+}
+
+/** Withdraws an offer; a withdrawn one is answered unchanged. Its bookings stay. */
+export async function withdrawOffer(db: LegacyDb, id: string): Promise<Offer> {
+  const [row] = await db
+    .update(offers)
+    .set({ status: "withdrawn" })
+    .where(eq(offers.id, id))
+    .returning();
+  if (!row) throw new HttpError("not_found", `no offer ${id}`);
+  return toOffer(row);
+}

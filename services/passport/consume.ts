@@ -1,0 +1,9 @@
+/**
+ * passport's event consumer process (consumer group `passport`): handlers in services/passport/handlers.ts.
+ * Run beside main.ts; several may run at once. Retry settings: lib/config/consumer.ts.
+ */
+import { runConsumer } from "@/lib/events/run-consumer";
+import { loadPassportConfig } from "./config";
+import { PASSPORT_CONSUMER } from "./handlers";
+
+runConsumer("passport-consumer", loadPassportConfig, PASSPORT_CONSUMER);

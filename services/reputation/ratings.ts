@@ -1,0 +1,89 @@
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import type { z } from "zod";
+import type { EventMetadata } from "@/lib/contracts/events/envelope";
+import type { CreateRatingBody, ListRatingsQuerySchema, Rating } from "@/lib/contracts/reputation";
+import { HttpError } from "@/lib/http/http-error";
+import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
+import { ratings } from "./schema";
+import { type ReputationDb, recomputeScore } from "./scores";
+
+type RatingRow = typeof ratings.$inferSelect;
+
+function toRating(row: RatingRow): Rating {
+  return {
+    id: row.id,
+    raterId: row.raterId,
+    subjectId: row.subjectId,
+    stars: row.stars,
+    comment: row.comment,
+    sessionId: row.sessionId,
+    interactionId: row.interactionId,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Records a rating and recomputes the subject's score in the same transaction (publishing
+ * reputation.ScoreChanged if it moved). Every rating counts, several by one rater included.
+ */
+export async function createRating(
+  db: ReputationDb,
+  body: CreateRatingBody,
+  metadata: EventMetadata,
+): Promise<Rating> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(ratings)
+      .values({
+        id: body.id ?? crypto.randomUUID(),
+        raterId: body.raterId,
+        subjectId: body.subjectId,
+        stars: body.stars,
+        comment: body.comment ?? null,
+        sessionId: body.sessionId ?? null,
+        interactionId: body.interactionId ?? null,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw new HttpError("conflict", `a rating ${body.id} already exists`);
+    await recomputeScore(
+      tx,
+      row.subjectId,
+      { kind: "rating", id: row.id },
+      row.createdAt,
+      metadata,
+    );
+    return toRating(row);
+  });
+}
+
+/** Oldest first, keyset-paged on (created_at, id). */
+export async function listRatings(
+  db: ReputationDb,
+  query: z.output<typeof ListRatingsQuerySchema>,
+) {
+  const after = decodeCursor(query.cursor);
+  const rows = await db
+    .select()
+    .from(ratings)
+    .where(
+      and(
+        query.subjectId ? eq(ratings.subjectId, query.subjectId) : undefined,
+        query.raterId ? eq(ratings.raterId, query.raterId) : undefined,
+        after
+          ? or(
+              gt(ratings.createdAt, after.createdAt),
+              and(eq(ratings.createdAt, after.createdAt), gt(ratings.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(ratings.createdAt), asc(ratings.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toRating),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+  };
+}

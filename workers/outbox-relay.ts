@@ -1,0 +1,99 @@
+/**
+ * outbox-relay: moves each service database's outbox rows to `events:<aggregate_type>` streams
+ * (lib/events/outbox-relay.ts), deletes sent rows past their retention, and trims the streams to
+ * what every consumer group has acked (lib/events/stream-trim.ts). Several may run at once.
+ * Run: `tsx workers/outbox-relay.ts`; configuration: lib/events/relay-config.ts.
+ */
+import { Redis } from "ioredis";
+import pg from "pg";
+import pino from "pino";
+import { pruneSentOutbox, startOutboxRelay } from "@/lib/events/outbox-relay";
+import { loadOutboxRelayConfig, type OutboxRelayConfig } from "@/lib/events/relay-config";
+import { trimAllStreams } from "@/lib/events/stream-trim";
+
+let config: OutboxRelayConfig;
+try {
+  // biome-ignore lint/style/noProcessEnv: the entry hands its environment to the parser, once
+  config = loadOutboxRelayConfig(process.env);
+} catch (error) {
+  console.error(`outbox-relay: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+const logger = pino({ level: config.LOG_LEVEL, base: { service: "outbox-relay" } });
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+
+const relays = config.databases.map(({ name, url }) => {
+  const pool = new pg.Pool({ connectionString: url, max: config.RELAY_CONCURRENCY + 1 });
+  pool.on("error", (error) => logger.warn({ err: error, database: name }, "idle client error"));
+  let relayed = 0;
+  const relay = startOutboxRelay({
+    pool,
+    redis,
+    prefix: config.KEIKO_KEY_PREFIX,
+    batchSize: config.RELAY_BATCH_SIZE,
+    concurrency: config.RELAY_CONCURRENCY,
+    idleDelayMs: config.RELAY_IDLE_DELAY_MS,
+    errorDelayMs: 5_000,
+    onRelayed: (count) => {
+      relayed += count;
+    },
+    onError: (error) => logger.warn({ err: error, database: name }, "relay batch failed; retrying"),
+  });
+  const take = () => {
+    const count = relayed;
+    relayed = 0;
+    return count;
+  };
+  return { name, pool, relay, take };
+});
+
+const report = setInterval(() => {
+  for (const { name, take } of relays) {
+    const count = take();
+    if (count > 0) logger.info({ database: name, relayed: count }, "relayed events");
+  }
+}, 10_000);
+
+const prune = setInterval(async () => {
+  for (const { name, pool } of relays) {
+    try {
+      const deleted = await pruneSentOutbox(pool, { olderThanMs: config.OUTBOX_RETENTION_MS });
+      if (deleted > 0) logger.info({ database: name, deleted }, "pruned sent outbox rows");
+    } catch (error) {
+      logger.warn({ err: error, database: name }, "outbox prune failed");
+    }
+  }
+}, 600_000);
+
+const trim = setInterval(async () => {
+  try {
+    const results = await trimAllStreams(redis, config.KEIKO_KEY_PREFIX, {
+      retentionMs: config.STREAM_RETENTION_MS,
+    });
+    for (const result of results.filter((r) => r.trimmed > 0)) {
+      logger.info(result, "trimmed stream");
+    }
+  } catch (error) {
+    logger.warn({ err: error }, "stream trim failed");
+  }
+}, config.STREAM_TRIM_INTERVAL_MS);
+
+logger.info({ databases: config.databases.map((d) => d.name) }, "outbox relay started");
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  clearInterval(report);
+  clearInterval(prune);
+  clearInterval(trim);
+  await Promise.all(relays.map(({ relay }) => relay.stop()));
+  await Promise.all(relays.map(({ pool }) => pool.end()));
+  await redis.quit();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,6 +1,9 @@
 import { defineConfig } from "@playwright/test";
+import { newRunId } from "./e2e/stack";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+// One id for this run's databases and Redis prefix; the server script and the specs read it.
+process.env.E2E_RUN_ID ??= newRunId();
 
 /** e2e drives the production build in Debian's Chromium; Playwright never downloads a browser. */
 export default defineConfig({
@@ -36,7 +39,7 @@ export default defineConfig({
     timeout: 120_000,
     stdout: "pipe",
     stderr: "pipe",
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), E2E_RUN_ID: process.env.E2E_RUN_ID },
     gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
   },
 });

@@ -1,23 +1,33 @@
 /**
- * The stack Playwright drives: a fresh uniquely named keiko_control, migrated and seeded, and the
- * console's production build on E2E_PORT. The database is dropped when Playwright stops us;
- * databases left by a killed run are dropped at the next start.
+ * The stack Playwright drives: fresh uniquely named keiko_control and keiko_passport databases,
+ * migrated and seeded, the passport consumer (short retries, so a poison event reaches the
+ * dead-letter queue in about a second) and the console's production build on E2E_PORT, all on
+ * a Redis key prefix of their own. Everything is dropped when Playwright stops us; what a killed
+ * run left behind is dropped at the next start.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { databaseUrlFor } from "@/lib/config/parse-env";
 import { dropDatabase, ensureDatabase, migrateDatabase } from "@/lib/db/admin";
-import { E2E_ADMIN, E2E_SESSION_SECONDS } from "../e2e/credentials";
+import { createControlDb } from "@/server/db/client";
+import { createOperator } from "@/server/operators/operator-service";
+import {
+  E2E_ADMIN,
+  E2E_DLQ_OPERATOR,
+  E2E_DLQ_VIEWER,
+  E2E_SESSION_SECONDS,
+} from "../e2e/credentials";
+import { e2eStack } from "../e2e/stack";
 import { seedControl } from "./launcher/databases";
 
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const stack = e2eStack();
 const port = Number(process.env.E2E_PORT ?? 3100);
-const database = `keiko_e2e_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
 const staleAfterMs = 2 * 3600_000;
 
 async function dropStaleDatabases(): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrlFor(serverUrl, "postgres") });
+  const client = new pg.Client({ connectionString: databaseUrlFor(stack.serverUrl, "postgres") });
   await client.connect();
   const { rows } = await client.query<{ datname: string }>(
     "select datname from pg_database where datname like 'keiko_e2e_%'",
@@ -26,41 +36,79 @@ async function dropStaleDatabases(): Promise<void> {
   for (const { datname } of rows) {
     const createdAt = Number.parseInt(datname.split("_")[2] ?? "", 36);
     if (Number.isFinite(createdAt) && Date.now() - createdAt > staleAfterMs) {
-      await dropDatabase(serverUrl, datname);
+      await dropDatabase(stack.serverUrl, datname);
     }
   }
 }
 
-await dropStaleDatabases();
-await ensureDatabase(serverUrl, database);
-await migrateDatabase(databaseUrlFor(serverUrl, database), "control");
-await seedControl(databaseUrlFor(serverUrl, database), E2E_ADMIN);
+async function prepare(): Promise<void> {
+  await dropStaleDatabases();
+  const controlUrl = databaseUrlFor(stack.serverUrl, stack.controlDatabase);
+  await ensureDatabase(stack.serverUrl, stack.controlDatabase);
+  await migrateDatabase(controlUrl, "control");
+  await seedControl(controlUrl, E2E_ADMIN);
+  const { db, pool } = createControlDb(controlUrl, 1);
+  for (const person of [E2E_DLQ_OPERATOR, E2E_DLQ_VIEWER]) {
+    await createOperator(db, "system", { ...person, displayName: person.username });
+  }
+  await pool.end();
+  await ensureDatabase(stack.serverUrl, stack.passportDatabase);
+  await migrateDatabase(databaseUrlFor(stack.serverUrl, stack.passportDatabase), "passport");
+}
 
-const next = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-  stdio: "inherit",
-  env: {
-    ...process.env,
+const shared = {
+  ...process.env,
+  DATABASE_URL: stack.serverUrl,
+  REDIS_URL: stack.redisUrl,
+  KEIKO_KEY_PREFIX: stack.keyPrefix,
+};
+
+function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(command, args, { stdio: "inherit", env: { ...shared, ...env } });
+}
+
+await prepare();
+const children = [
+  start("npx", ["tsx", "services/passport/consume.ts"], {
+    PASSPORT_DATABASE: stack.passportDatabase,
+    SERVICE_TOKEN_SECRET: randomBytes(32).toString("hex"),
+    CONSUMER_RETRY_BASE_MS: "200",
+    CONSUMER_RETRY_MAX_MS: "400",
+    CONSUMER_MAX_DELIVERIES: "2",
+    LOG_LEVEL: "error",
+  }),
+  start("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: serverUrl,
-    CONTROL_DATABASE: database,
+    CONTROL_DATABASE: stack.controlDatabase,
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     NEXTAUTH_URL: `http://127.0.0.1:${port}`,
     SESSION_MAX_AGE_SECONDS: String(E2E_SESSION_SECONDS),
-  },
-});
+  }),
+];
 
 let stopping = false;
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  next.kill("SIGTERM");
-  await new Promise((resolve) =>
-    next.exitCode === null ? next.once("exit", resolve) : resolve(null),
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve(null);
+          child.once("exit", resolve);
+          child.kill("SIGTERM");
+        }),
+    ),
   );
-  await dropDatabase(serverUrl, database).catch(() => undefined);
+  await dropDatabase(stack.serverUrl, stack.controlDatabase).catch(() => undefined);
+  await dropDatabase(stack.serverUrl, stack.passportDatabase).catch(() => undefined);
+  const redis = new Redis(stack.redisUrl);
+  const keys = await redis.keys(`${stack.keyPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
   process.exit(code);
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
   process.on(signal, () => void stop(0));
-next.on("exit", (code) => void stop(code ?? 1));
+for (const child of children) child.on("exit", (code) => void stop(code ?? 1));

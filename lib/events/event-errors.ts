@@ -22,6 +22,11 @@ export function isRetryableError(error: unknown): boolean {
 
 /** One line for an error, as stored with a dead letter. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 2000);
-  return String(error).slice(0, 2000);
+  if (!(error instanceof Error)) return String(error).slice(0, 2000);
+  // A wrapped error (a failed query, say) says why only in its cause: lead with the root cause.
+  let root: Error = error;
+  while (root.cause instanceof Error && root.cause !== root) root = root.cause;
+  const text =
+    root === error ? `${error.name}: ${error.message}` : `${root.message} (in: ${error.message})`;
+  return text.slice(0, 2000);
 }

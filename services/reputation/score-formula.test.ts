@@ -4,7 +4,7 @@ import { averageStars, NO_SCORE_INPUTS, scoreHundredths, scoreValue } from "./sc
 const score = (inputs: Partial<typeof NO_SCORE_INPUTS>) =>
   scoreValue(scoreHundredths({ ...NO_SCORE_INPUTS, ...inputs }));
 
-describe("reputation score formula (docs/decisions/0010-reputation-score.md)", () => {
+describe("reputation score formula (docs/decisions/0005-reputation-score.md)", () => {
   it("gives the examples of the decision record", () => {
     expect(score({})).toBe(40);
     expect(score({ ratingCount: 1, starSum: 5 })).toBe(53.33);

@@ -1,4 +1,4 @@
-/** What a user's score is computed from (docs/decisions/0010-reputation-score.md). */
+/** What a user's score is computed from (docs/decisions/0005-reputation-score.md). */
 export type ScoreInputs = {
   /** Ratings of the user. */
   ratingCount: number;
@@ -28,7 +28,7 @@ function divideRoundingHalfUp(numerator: number, denominator: number): number {
 }
 
 /**
- * The reputation score in integer hundredths of a point, 0–10 000 (docs/decisions/0010):
+ * The reputation score in integer hundredths of a point, 0–10 000 (docs/decisions/0005):
  *
  *   ratingPart   = roundHalfUp(2000 · (S − n + 4) / (n + 2))            0 … 8000
  *   activityPart = 20 · min(i, 50) + 50 · min(c, 20)                    0 … 2000

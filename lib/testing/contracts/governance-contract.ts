@@ -26,7 +26,7 @@ const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 const HOUR = 3_600_000;
 
 /**
- * The governance contract (rules: docs/decisions/0011), run against whatever serves it (the
+ * The governance contract (rules: docs/decisions/0006), run against whatever serves it (the
  * governance service or the legacy runtime): the same requests must get answers of the same
  * shape and meaning. Voting windows are wall-clock time: one test waits for a window to end.
  */

@@ -29,7 +29,7 @@ function reasonOf(result: unknown): unknown {
 }
 
 /**
- * The marketplace contract (rules: docs/decisions/0011), run against whatever serves it (the
+ * The marketplace contract (rules: docs/decisions/0006), run against whatever serves it (the
  * marketplace service or the legacy runtime): the same requests must get answers of the same
  * shape and meaning.
  */

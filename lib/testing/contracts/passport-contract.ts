@@ -33,7 +33,7 @@ export type PassportContractSeed = {
 const poll = { timeout: 10_000, interval: 100 };
 
 /**
- * The passport contract (rules: docs/decisions/0011), run against whatever serves it (the
+ * The passport contract (rules: docs/decisions/0006), run against whatever serves it (the
  * passport service or the legacy runtime): the same requests must get answers of the same shape
  * and meaning.
  */

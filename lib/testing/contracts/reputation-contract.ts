@@ -21,7 +21,7 @@ export type ReputationContractSeed = {
 /**
  * The reputation contract, run against whatever serves it (the reputation service or the legacy
  * runtime): the same requests must get answers of the same shape and meaning, and the same
- * scores (docs/decisions/0010-reputation-score.md).
+ * scores (docs/decisions/0005-reputation-score.md).
  */
 export function reputationContract(target: () => ContractTarget, seed: ReputationContractSeed) {
   const call = async <R extends (typeof REPUTATION_ROUTES)[keyof typeof REPUTATION_ROUTES]>(

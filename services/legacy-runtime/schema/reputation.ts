@@ -21,7 +21,7 @@ export const ratings = pgTable(
 );
 
 /**
- * Reputation pallet: the four counts a user's score is computed from (docs/decisions/0010) and
+ * Reputation pallet: the four counts a user's score is computed from (docs/decisions/0005) and
  * the score they gave, in hundredths; a user without a row has the starting score.
  */
 export const reputationScores = pgTable("reputation_scores", {

@@ -61,7 +61,7 @@ async function insertEntry(
   return row;
 }
 
-/** `<Type>: <content>`, cut to 200 characters with an ellipsis (docs/decisions/0011). */
+/** `<Type>: <content>`, cut to 200 characters with an ellipsis (docs/decisions/0006). */
 export function interactionTitle(type: string, content: string): string {
   const title = `${type.charAt(0).toUpperCase()}${type.slice(1)}: ${content}`;
   return title.length > TITLE_MAX ? `${title.slice(0, TITLE_MAX - 1)}…` : title;

@@ -10,7 +10,7 @@ import {
 const score = (counts: Partial<typeof NO_COUNTS>) =>
   scoreValue(scoreHundredths({ ...NO_COUNTS, ...counts }));
 
-describe("the reputation score formula (docs/decisions/0010)", () => {
+describe("the reputation score formula (docs/decisions/0005)", () => {
   it("gives the decision's examples to the last digit", () => {
     expect(scoreValue(STARTING_SCORE_HUNDREDTHS)).toBe(40);
     expect(score({ ratingCount: 1, starSum: 5 })).toBe(53.33);

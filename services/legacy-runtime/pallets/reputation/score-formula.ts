@@ -1,4 +1,4 @@
-/** What a user's score is computed from (docs/decisions/0010-reputation-score.md). */
+/** What a user's score is computed from (docs/decisions/0005-reputation-score.md). */
 export type ScoreCounts = {
   ratingCount: number;
   starSum: number;

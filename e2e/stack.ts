@@ -1,0 +1,22 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * Names of the e2e stack's own databases and Redis prefix, derived from one run id that
+ * playwright.config.ts sets before anything starts, so the server script and the specs agree.
+ */
+export function e2eStack(runId = process.env.E2E_RUN_ID) {
+  if (!runId) throw new Error("E2E_RUN_ID is not set (playwright.config.ts sets it)");
+  return {
+    runId,
+    controlDatabase: `keiko_e2e_${runId}_control`,
+    passportDatabase: `keiko_e2e_${runId}_passport`,
+    keyPrefix: `e2e:${runId}:`,
+    serverUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  };
+}
+
+/** A fresh run id: base-36 time first, so stale databases can be told by age. */
+export function newRunId(): string {
+  return `${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+}

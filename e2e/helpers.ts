@@ -1,4 +1,6 @@
 import { type Browser, expect, type Page } from "@playwright/test";
+import { Redis } from "ioredis";
+import { e2eStack } from "./stack";
 
 /** Opens a fresh browser context (its own cookies) and signs in through the login form. */
 export async function signIn(browser: Browser, username: string, password: string): Promise<Page> {
@@ -15,4 +17,15 @@ export async function signIn(browser: Browser, username: string, password: strin
 /** The row of a domain on the board. */
 export function boardRow(page: Page, domain: string) {
   return page.getByTestId(`domain-row-${domain}`);
+}
+
+/** Writes a domain's shadow parity counts into the stack's Redis, as the gateway would. */
+export async function setParity(domain: string, matched: number, mismatched: number) {
+  const stack = e2eStack();
+  const redis = new Redis(stack.redisUrl);
+  try {
+    await redis.hset(`${stack.keyPrefix}parity:${domain}`, { matched, mismatched });
+  } finally {
+    redis.disconnect();
+  }
 }

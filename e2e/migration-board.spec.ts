@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN, E2E_SESSION_SECONDS } from "./credentials";
-import { boardRow, signIn } from "./helpers";
+import { boardRow, setParity, signIn } from "./helpers";
 
 const OPERATOR = {
   username: "olivia",
@@ -80,6 +80,12 @@ test("the operator moves learning to shadow then canary 10 %, and a viewer's boa
   dialog = operator.getByRole("dialog");
   await dialog.getByLabel("Share of users").fill("10");
   await dialog.getByLabel("Reason").fill("parity looks good, start the canary");
+  await dialog.getByRole("button", { name: "Confirm: canary 10 %" }).click();
+  // No shadow traffic compared yet: the server refuses the canary and says why.
+  await expect(dialog.getByRole("alert")).toContainText(
+    "measured over 0 compared requests; 200 are needed",
+  );
+  await setParity("learning", 640, 3); // what the gateway counts while shadowing
   await dialog.getByRole("button", { name: "Confirm: canary 10 %" }).click();
   await expect(dialog).toBeHidden();
   await expect(row.getByTestId("state-badge")).toHaveText("canary10 %");

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import type { ServiceClaims } from "@/lib/auth/service-claims";
 import { type OperatorRole, roleAtLeast } from "@/lib/contracts/operators";
 import type { ControlDb } from "@/server/db/client";
 import { DomainError, toTRPCError } from "@/server/errors";
@@ -8,10 +9,21 @@ import type { EventBus } from "@/server/events/event-bus";
 import type { Operator } from "@/server/operators/operator-service";
 
 /** What every procedure sees. Built per request by the route handler, or directly by tests. */
-export type Context = { db: ControlDb; bus: EventBus; operator: Operator | null };
+export type Context = {
+  db: ControlDb;
+  bus: EventBus;
+  operator: Operator | null;
+  /** A worker calling with a verified service JWT (aud `control-plane`), e.g. slo-guard. */
+  service: ServiceClaims | null;
+};
 
-export function createContext(db: ControlDb, bus: EventBus, operator: Operator | null): Context {
-  return { db, bus, operator };
+export function createContext(
+  db: ControlDb,
+  bus: EventBus,
+  operator: Operator | null,
+  service: ServiceClaims | null = null,
+): Context {
+  return { db, bus, operator, service };
 }
 
 const t = initTRPC.context<Context>().create({
@@ -68,3 +80,22 @@ function requireRole(needed: OperatorRole) {
 export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
 export const operatorProcedure = publicProcedure.use(requireRole("operator"));
 export const adminProcedure = publicProcedure.use(requireRole("admin"));
+
+/** Procedures for workers: a verified service token that lists `permission`. */
+export function internalProcedure(permission: string) {
+  return publicProcedure.use(({ ctx, next }) => {
+    if (!ctx.service) {
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: "a service token for control-plane is required",
+      });
+    }
+    if (!ctx.service.permissions.includes(permission)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `${ctx.service.sub} lacks the permission ${permission}`,
+      });
+    }
+    return next({ ctx: { ...ctx, service: ctx.service } });
+  });
+}

@@ -25,6 +25,8 @@ export const ConsoleEnvSchema = z
       .string()
       .regex(/^[a-z0-9:_-]*$/, "may use a-z, 0-9, ':', '_' and '-'")
       .default(""),
+    /** Verifies service tokens of workers (slo-guard) calling the internal procedures. */
+    SERVICE_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     SESSION_MAX_AGE_SECONDS: z.coerce
       .number()
       .int()

@@ -28,6 +28,8 @@ export const TransitionInputSchema = z.object({
   weight: WeightSchema.optional(),
   reason: ReasonSchema,
   expectedVersion: VersionSchema,
+  /** Admins only: move shadow → canary although parity is below the domain's threshold. */
+  overrideParity: z.boolean().optional(),
 });
 export type TransitionInput = z.infer<typeof TransitionInputSchema>;
 

@@ -1,7 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type DomainName, MIGRATION_STATES, type MigrationState } from "@/lib/contracts/domains";
+import {
+  DOMAIN_NAMES,
+  type DomainName,
+  MIGRATION_STATES,
+  type MigrationState,
+} from "@/lib/contracts/domains";
 import { auditLog } from "@/server/db/schema/audit";
 import { domains, migrationEvents } from "@/server/db/schema/migration";
 import { type ControlFixture, createControlFixture } from "@/server/testing/control-fixture";
@@ -9,6 +14,8 @@ import { type ControlFixture, createControlFixture } from "@/server/testing/cont
 let fx: ControlFixture;
 beforeAll(async () => {
   fx = await createControlFixture();
+  // Healthy shadow parity everywhere, so that shadow → canary is judged on the state machine alone.
+  for (const domain of DOMAIN_NAMES) await fx.setParity(domain, 400, 1);
 });
 afterAll(() => fx?.close());
 
@@ -174,5 +181,87 @@ describe("migration.transition through the router, against PostgreSQL", () => {
     ).rejects.toThrowError(/domains_weight_matches_state/);
     const [row] = await fx.db.select().from(domains).where(sql`name = 'identity'`);
     expect(row?.state).not.toBe("canary");
+  });
+});
+
+describe("the parity gate on shadow → canary", () => {
+  const toCanary = async (caller: ControlFixture["operator"], overrideParity?: boolean) => {
+    const start = await place("reputation", "shadow");
+    return caller.migration.transition({
+      domain: "reputation",
+      to: "canary",
+      weight: 5,
+      reason: "parity check",
+      expectedVersion: start.version,
+      overrideParity,
+    });
+  };
+
+  it("refuses parity below the threshold and says what was measured", async () => {
+    await fx.setParity("reputation", 300, 10);
+    await expect(toCanary(fx.operator)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(
+        "parity of reputation is 96.77 % over 310 requests, below the 99 %",
+      ),
+    });
+    const { domain } = await fx.viewer.migration.get({ domain: "reputation" });
+    expect(domain.state).toBe("shadow");
+  });
+
+  it("refuses too few compared requests", async () => {
+    await fx.setParity("reputation", 50, 0);
+    await expect(toCanary(fx.operator)).rejects.toThrowError(
+      /measured over 50 compared requests; 200 are needed/,
+    );
+  });
+
+  it("lets only an admin override, and audits the override with the measured parity", async () => {
+    await fx.setParity("reputation", 10, 5);
+    await expect(toCanary(fx.operator, true)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(toCanary(fx.admin, true)).resolves.toMatchObject({
+      state: "canary",
+      canaryWeight: 5,
+    });
+    const { items } = await fx.viewer.audit.list({ target: "domain:reputation", limit: 1 });
+    expect(items[0]?.after).toMatchObject({
+      parity: { matched: 10, mismatched: 5 },
+      parityOverridden: true,
+    });
+  });
+
+  it("lets a healthy canary through", async () => {
+    await fx.setParity("reputation", 990, 9);
+    await expect(toCanary(fx.operator)).resolves.toMatchObject({ state: "canary" });
+  });
+});
+
+describe("route change notifications", () => {
+  it("notifies keiko_routes with the domain on commit, and not for a refused change", async () => {
+    const client = await fx.pool.connect();
+    const received: string[] = [];
+    client.on("notification", (n) => received.push(`${n.channel}:${n.payload}`));
+    await client.query("listen keiko_routes");
+    try {
+      const start = await place("identity", "legacy");
+      await fx.operator.migration.transition({
+        domain: "identity",
+        to: "shadow",
+        reason: "notify me",
+        expectedVersion: start.version,
+      });
+      await expect(
+        fx.operator.migration.transition({
+          domain: "identity",
+          to: "migrated",
+          reason: "illegal",
+          expectedVersion: start.version + 1,
+        }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect.poll(() => received, { timeout: 2_000 }).toEqual(["keiko_routes:identity"]);
+    } finally {
+      await client.query("unlisten *");
+      client.release();
+    }
   });
 });

@@ -1,10 +1,15 @@
-import { asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
 import { recordAudit } from "@/server/audit/audit-log";
 import type { ControlDb } from "@/server/db/client";
 import { domains, migrationEvents } from "@/server/db/schema/migration";
+import { rolloutPlans } from "@/server/db/schema/rollout";
 import { DomainError } from "@/server/errors";
+import { assertParity, type ParityCounts, type ParityLookup } from "./parity-gate";
 import { type Placement, planTransition } from "./state-machine";
+
+/** PostgreSQL channel the gateway LISTENs on; the payload is the changed domain's name. */
+export const ROUTES_CHANNEL = "keiko_routes";
 
 export type DomainRow = typeof domains.$inferSelect;
 
@@ -31,85 +36,155 @@ export type TransitionRequest = {
   to: MigrationState;
   weight?: number;
   reason: string;
-  expectedVersion: number;
+  /** The version the operator saw; internal callers (plans, the guard) that hold the lock omit it. */
+  expectedVersion?: number;
+  /** Admins only: go to canary although parity is below the threshold. */
+  overrideParity?: boolean;
 };
 
 export type RollbackRequest = { domain: DomainName; reason: string; expectedVersion?: number };
 
+/** A transaction on keiko_control, so that several changes (a plan and its first step) commit together. */
+export type ControlTx = Parameters<Parameters<ControlDb["transaction"]>[0]>[0];
+
 /**
  * Moves a domain forward along the state machine. The domain row, its history row and the audit
- * row are written in one transaction; a stale `expectedVersion` changes nothing.
+ * row are written in one transaction; a stale `expectedVersion` changes nothing. shadow → canary
+ * also needs the parity the gateway measured (`parity`), unless an admin overrides it.
  */
 export async function transitionDomain(
   db: ControlDb,
   actor: string,
   request: TransitionRequest,
+  parity?: ParityLookup,
 ): Promise<DomainRow> {
-  return applyChange(db, actor, request.domain, request.reason, request.expectedVersion, (from) =>
-    planTransition(from, request.to, request.weight),
+  return db.transaction((tx) => transitionInTx(tx, actor, request, parity));
+}
+
+export async function transitionInTx(
+  tx: ControlTx,
+  actor: string,
+  request: TransitionRequest,
+  parity?: ParityLookup,
+): Promise<DomainRow> {
+  let measured: ParityCounts | undefined;
+  return applyChangeInTx(
+    tx,
+    actor,
+    request.domain,
+    request.reason,
+    request.expectedVersion,
+    async (from, row) => {
+      const to = planTransition(from, request.to, request.weight);
+      if (from.state === "shadow" && to.state === "canary" && parity) {
+        measured = await parity(request.domain);
+        if (!request.overrideParity) {
+          assertParity(request.domain, measured, {
+            minPercent: row.parityMinPercent,
+            minSamples: row.parityMinSamples,
+          });
+        }
+      }
+      return to;
+    },
+    () => (measured ? { parity: measured, parityOverridden: Boolean(request.overrideParity) } : {}),
   );
 }
 
-/** Sends a domain straight back to legacy from any state. */
+/** Sends a domain straight back to legacy from any state; a rollout in flight ends as rolled back. */
 export async function rollbackDomain(
   db: ControlDb,
   actor: string,
   request: RollbackRequest,
 ): Promise<DomainRow> {
-  return applyChange(db, actor, request.domain, request.reason, request.expectedVersion, (from) => {
-    if (from.state === "legacy") {
-      throw new DomainError("BAD_REQUEST", `${request.domain} is already on legacy`);
-    }
-    return { state: "legacy", weight: 0 };
-  });
+  return db.transaction((tx) => rollbackInTx(tx, actor, request));
 }
 
-async function applyChange(
-  db: ControlDb,
+export async function rollbackInTx(
+  tx: ControlTx,
+  actor: string,
+  request: RollbackRequest,
+  extra: Record<string, unknown> = {},
+): Promise<DomainRow> {
+  const row = await applyChangeInTx(
+    tx,
+    actor,
+    request.domain,
+    request.reason,
+    request.expectedVersion,
+    async (from) => {
+      if (from.state === "legacy") {
+        throw new DomainError("BAD_REQUEST", `${request.domain} is already on legacy`);
+      }
+      return { state: "legacy", weight: 0 };
+    },
+    () => extra,
+  );
+  await tx
+    .update(rolloutPlans)
+    .set({ status: "rolled_back", updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(rolloutPlans.domain, request.domain),
+        inArray(rolloutPlans.status, ["running", "paused"]),
+      ),
+    );
+  return row;
+}
+
+async function applyChangeInTx(
+  tx: ControlTx,
   actor: string,
   name: DomainName,
   reason: string,
   expectedVersion: number | undefined,
-  plan: (from: Placement) => Placement,
+  plan: (from: Placement, row: DomainRow) => Promise<Placement>,
+  auditExtra: () => Record<string, unknown> = () => ({}),
 ): Promise<DomainRow> {
-  return db.transaction(async (tx) => {
-    const [current] = await tx.select().from(domains).where(eq(domains.name, name)).for("update");
-    if (!current) throw new DomainError("NOT_FOUND", `domain ${name} does not exist`);
-    if (expectedVersion !== undefined && current.version !== expectedVersion) {
-      throw staleVersion(current, expectedVersion);
-    }
-    const from: Placement = { state: current.state, weight: current.canaryWeight };
-    const to = plan(from);
-    const [updated] = await tx
-      .update(domains)
-      .set({
-        state: to.state,
-        canaryWeight: to.weight,
-        version: sql`${domains.version} + 1`,
-        updatedAt: sql`now()`,
-        updatedBy: actor,
-      })
-      .where(eq(domains.name, name))
-      .returning();
-    if (!updated) throw new DomainError("CONFLICT", `domain ${name} changed during the update`);
-    await tx.insert(migrationEvents).values({
-      domain: name,
-      fromState: from.state,
-      toState: to.state,
-      fromWeight: from.weight,
-      toWeight: to.weight,
-      actor,
-      reason,
-    });
-    await recordAudit(tx, {
-      actor,
-      action: to.state === "legacy" ? "migration.rollback" : "migration.transition",
-      target: `domain:${name}`,
-      before: { state: from.state, weight: from.weight, version: current.version },
-      after: { state: to.state, weight: to.weight, version: updated.version, reason },
-    });
-    return updated;
+  const [current] = await tx.select().from(domains).where(eq(domains.name, name)).for("update");
+  if (!current) throw new DomainError("NOT_FOUND", `domain ${name} does not exist`);
+  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+    throw staleVersion(current, expectedVersion);
+  }
+  const from: Placement = { state: current.state, weight: current.canaryWeight };
+  const to = await plan(from, current);
+  const [updated] = await tx
+    .update(domains)
+    .set({
+      state: to.state,
+      canaryWeight: to.weight,
+      version: sql`${domains.version} + 1`,
+      updatedAt: sql`now()`,
+      updatedBy: actor,
+    })
+    .where(eq(domains.name, name))
+    .returning();
+  if (!updated) throw new DomainError("CONFLICT", `domain ${name} changed during the update`);
+  await tx.insert(migrationEvents).values({
+    domain: name,
+    fromState: from.state,
+    toState: to.state,
+    fromWeight: from.weight,
+    toWeight: to.weight,
+    actor,
+    reason,
   });
+  await recordAudit(tx, {
+    actor,
+    action: to.state === "legacy" ? "migration.rollback" : "migration.transition",
+    target: `domain:${name}`,
+    before: { state: from.state, weight: from.weight, version: current.version },
+    after: {
+      state: to.state,
+      weight: to.weight,
+      version: updated.version,
+      reason,
+      ...auditExtra(),
+    },
+  });
+  // Delivered on commit: the gateway reloads this domain's route at once (DESIGN: within 1 s).
+  await tx.execute(sql`select pg_notify(${ROUTES_CHANNEL}, ${name})`);
+  return updated;
 }
 
 function staleVersion(current: DomainRow, expected: number): DomainError {

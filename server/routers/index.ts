@@ -2,8 +2,10 @@ import { createCallerFactory, router } from "@/server/trpc";
 import { auditRouter } from "./audit";
 import { dlqRouter } from "./dlq";
 import { eventsRouter } from "./events";
+import { internalRouter } from "./internal";
 import { migrationRouter } from "./migration";
 import { operatorsRouter } from "./operators";
+import { rolloutRouter } from "./rollout";
 
 export const appRouter = router({
   migration: migrationRouter,
@@ -11,6 +13,8 @@ export const appRouter = router({
   operators: operatorsRouter,
   events: eventsRouter,
   dlq: dlqRouter,
+  rollout: rolloutRouter,
+  internal: internalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,12 +3,14 @@ import {
   RollbackInputSchema,
   TransitionInputSchema,
 } from "@/lib/contracts/control";
+import { DomainError } from "@/server/errors";
 import {
   getDomain,
   listDomains,
   rollbackDomain,
   transitionDomain,
 } from "@/server/migration/migration-service";
+import { readParityCounts } from "@/server/migration/parity-source";
 import { migrationProgress } from "@/server/migration/progress";
 import { operatorProcedure, router, viewerProcedure } from "@/server/trpc";
 
@@ -22,9 +24,14 @@ export const migrationRouter = router({
   get: viewerProcedure
     .input(DomainRefSchema)
     .query(({ ctx, input }) => getDomain(ctx.db, input.domain)),
-  transition: operatorProcedure
-    .input(TransitionInputSchema)
-    .mutation(({ ctx, input }) => transitionDomain(ctx.db, ctx.operator.username, input)),
+  transition: operatorProcedure.input(TransitionInputSchema).mutation(({ ctx, input }) => {
+    if (input.overrideParity && ctx.operator.role !== "admin") {
+      throw new DomainError("FORBIDDEN", "only an admin may override the parity threshold");
+    }
+    return transitionDomain(ctx.db, ctx.operator.username, input, (domain) =>
+      readParityCounts(ctx.bus, domain),
+    );
+  }),
   rollback: operatorProcedure
     .input(RollbackInputSchema)
     .mutation(({ ctx, input }) => rollbackDomain(ctx.db, ctx.operator.username, input)),

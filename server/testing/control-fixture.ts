@@ -43,6 +43,10 @@ export async function createControlFixture() {
     viewer: callerFor(people.viewer),
     operator: callerFor(people.operator),
     admin: callerFor(people.admin),
+    /** Writes shadow parity counts as the gateway would. */
+    async setParity(domain: string, matched: number, mismatched: number) {
+      await redis.hset(`${bus.prefix}parity:${domain}`, { matched, mismatched });
+    },
     async close() {
       const keys = await redis.keys(`${bus.prefix}*`);
       if (keys.length) await redis.del(...keys);

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigserial,
   check,
+  doublePrecision,
   index,
   integer,
   pgEnum,
@@ -27,6 +28,9 @@ export const domains = pgTable(
     version: integer("version").notNull().default(1),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     updatedBy: text("updated_by").notNull().default("system"),
+    /** shadow → canary needs parity ≥ this percentage over at least `parityMinSamples` pairs. */
+    parityMinPercent: doublePrecision("parity_min_percent").notNull().default(99),
+    parityMinSamples: integer("parity_min_samples").notNull().default(200),
   },
   (t) => [
     check("domains_weight_range", sql`${t.canaryWeight} between 0 and 100`),

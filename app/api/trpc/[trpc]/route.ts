@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { serviceCaller } from "@/server/auth/service-caller";
 import { sessionOperator } from "@/server/auth/session-operator";
 import { controlDb } from "@/server/db/control-db";
 import { eventBus } from "@/server/events/event-bus";
@@ -10,7 +11,8 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: async () => createContext(controlDb(), eventBus(), await sessionOperator()),
+    createContext: async () =>
+      createContext(controlDb(), eventBus(), await sessionOperator(), await serviceCaller(request)),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")
         console.error(`tRPC ${path}:`, error.cause ?? error);

@@ -1,0 +1,38 @@
+import { GuardPromoteInputSchema, GuardRollbackInputSchema } from "@/lib/contracts/guard";
+import { rollbackInTx } from "@/server/migration/migration-service";
+import { promoteRollout } from "@/server/rollout/rollout-service";
+import { guardState } from "@/server/slo/guard-state";
+import { internalProcedure, router } from "@/server/trpc";
+
+/** The actor every automatic change is recorded under. */
+export const GUARD_ACTOR = "slo-guard";
+
+/** Procedures for workers/slo-guard, called with a service JWT (aud `control-plane`). */
+export const internalRouter = router({
+  guardState: internalProcedure("migration:rollback").query(({ ctx }) => guardState(ctx.db)),
+  rollback: internalProcedure("migration:rollback")
+    .input(GuardRollbackInputSchema)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction((tx) =>
+        rollbackInTx(
+          tx,
+          GUARD_ACTOR,
+          { domain: input.domain, reason: input.reason },
+          {
+            breach: input.breach,
+            breachToRollbackMs: Date.now() - input.breach.firstSeenAt.getTime(),
+          },
+        ),
+      ),
+    ),
+  promote: internalProcedure("rollout:promote")
+    .input(GuardPromoteInputSchema)
+    .mutation(({ ctx, input }) =>
+      promoteRollout(ctx.db, GUARD_ACTOR, {
+        domain: input.domain,
+        planId: input.planId,
+        fromStep: input.fromStep,
+        reason: "the hold was healthy",
+      }),
+    ),
+});

@@ -6,6 +6,8 @@ import type { DomainName } from "@/lib/contracts/domains";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
+import { RolloutPanel } from "./rollout-panel";
+import { SloPolicyForm } from "./slo-policy-form";
 import { StateBadge, StatePipeline } from "./state-badge";
 import { TimeAgo } from "./time-ago";
 import { useTRPC } from "./trpc-provider";
@@ -45,6 +47,11 @@ export function DomainDetail({ name }: { name: DomainName }) {
         <Field label="Service upstream" value={domain.serviceUrl} mono />
         <Field label="Version" value={String(domain.version)} mono />
       </dl>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <RolloutPanel domain={domain} />
+        <SloPolicyForm domain={domain.name} />
+      </div>
 
       <section aria-label="history">
         <h2 className="mb-3 text-lg font-semibold">History</h2>

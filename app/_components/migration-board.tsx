@@ -5,7 +5,10 @@ import Link from "next/link";
 import { trafficOnNewService } from "@/lib/contracts/domains";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
+import { GuardAlerts } from "./guard-alerts";
 import { LIVE_REFRESH_MS } from "./live";
+import { ParityBadge } from "./parity-badge";
+import { RolloutStatus } from "./rollout-status";
 import { StateBadge, StatePipeline } from "./state-badge";
 import { TimeAgo } from "./time-ago";
 import { useTRPC } from "./trpc-provider";
@@ -18,9 +21,10 @@ export function MigrationBoard() {
   if (board.isPending) return <p className="text-slate-400">Loading the board…</p>;
   if (board.isError)
     return <ErrorNote message={`Could not load the board: ${board.error.message}`} />;
-  const { domains, progress } = board.data;
+  const { domains, progress, alerts } = board.data;
   return (
     <div className="space-y-8">
+      <GuardAlerts alerts={alerts} />
       <section aria-label="overall progress" className="grid gap-4 sm:grid-cols-3">
         <Stat
           label="Domains migrated"
@@ -47,6 +51,7 @@ export function MigrationBoard() {
               <th className="px-4 py-3">Domain</th>
               <th className="px-4 py-3">State</th>
               <th className="px-4 py-3">Progress</th>
+              <th className="px-4 py-3">Parity</th>
               <th className="px-4 py-3">New-service traffic</th>
               <th className="px-4 py-3">Last change</th>
               <th className="px-4 py-3 text-right">Actions</th>
@@ -75,6 +80,14 @@ export function MigrationBoard() {
                   </td>
                   <td className="px-4 py-3">
                     <StatePipeline state={d.state} />
+                    {d.plan && <RolloutStatus plan={d.plan} />}
+                  </td>
+                  <td className="px-4 py-3">
+                    <ParityBadge
+                      domain={d.name}
+                      percent={d.parity.percent}
+                      compared={d.parity.compared}
+                    />
                   </td>
                   <td className="px-4 py-3">
                     <div className="flex items-center gap-2">

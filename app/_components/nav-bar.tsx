@@ -7,6 +7,8 @@ import { useCan, useOperator } from "./operator-context";
 
 const links = [
   { href: "/", label: "Migration board", role: "viewer" },
+  { href: "/resilience", label: "Resilience", role: "viewer" },
+  { href: "/parity", label: "Parity", role: "viewer" },
   { href: "/events", label: "Events", role: "viewer" },
   { href: "/dlq", label: "Dead letters", role: "viewer" },
   { href: "/audit", label: "Audit log", role: "viewer" },

@@ -23,12 +23,14 @@ interface ClaimedRow {
   event_id: string;
   event_type: string;
   aggregate_type: string;
+  shadow: boolean;
   payload: string;
 }
 
 function claimSql(table: string): string {
   // The envelope JSON is built by PostgreSQL: no jsonb → object → JSON round trip in Node.
   return `select id, event_id, event_type, aggregate_type,
+    coalesce(metadata->>'shadow' = 'true', false) as shadow,
     json_build_object(
       'event_id', event_id, 'event_type', event_type,
       'aggregate_id', aggregate_id, 'aggregate_type', aggregate_type,
@@ -69,14 +71,17 @@ export async function relayOutboxBatch(options: OutboxRelayOptions): Promise<num
       return 0;
     }
     const pipeline = options.redis.pipeline();
+    // A shadow copy's write (the gateway mirrored it; legacy owns the domain) is marked sent
+    // without being published: legacy's own event is the one consumers must see.
     for (const row of rows) {
+      if (row.shadow) continue;
       pipeline.xadd(
         eventStreamKey(options.prefix, row.aggregate_type),
         "*",
         ...encodeEntry(row.event_id, row.event_type, row.payload),
       );
     }
-    const results = await pipeline.exec();
+    const results = pipeline.length > 0 ? await pipeline.exec() : [];
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error("XADD pipeline returned no results");
     await options.afterXadd?.(rows.length);

@@ -65,6 +65,27 @@ export function serviceEntries(context: PlatformContext): ProcessEntry[] {
   }));
 }
 
+/** The API gateway (8080): the clients' one entry point, after the upstreams it routes to. */
+export function gatewayEntry(context: PlatformContext): ProcessEntry {
+  return {
+    name: "api-gateway",
+    readyTimeoutMs: 30_000,
+    ready: () => httpOk("http://127.0.0.1:8080/readyz"),
+    start: tsxProcess(context, "api-gateway", "services/api-gateway/main.ts", { PORT: "8080" }),
+  };
+}
+
+/** slo-guard: judges canaries against their SLO and drives rollout plans, through the console. */
+export function sloGuardEntry(context: PlatformContext, consolePort: number): ProcessEntry {
+  return {
+    name: "slo-guard",
+    ready: async () => true,
+    start: tsxProcess(context, "slo-guard", "workers/slo-guard.ts", {
+      CONTROL_PLANE_URL: `http://127.0.0.1:${consolePort}`,
+    }),
+  };
+}
+
 /** The outbox relay for every producer database, and one consumer per consuming service. */
 export function workerEntries(context: PlatformContext): ProcessEntry[] {
   const started = async () => true;

@@ -1,5 +1,5 @@
 import { consoleEntry } from "./console-app";
-import { serviceEntries, workerEntries } from "./platform-processes";
+import { gatewayEntry, serviceEntries, sloGuardEntry, workerEntries } from "./platform-processes";
 import type { ProcessEntry } from "./supervisor";
 
 /** What every process of the stack needs to know, once PostgreSQL and Redis are there. */
@@ -19,7 +19,9 @@ export function stackProcesses(context: StackContext): ProcessEntry[] {
   const platform = { root: context.root, env: context.env };
   return [
     ...serviceEntries(platform),
+    gatewayEntry(platform),
     ...workerEntries(platform),
     consoleEntry({ root: context.root, port: context.port, env: context.env }),
+    sloGuardEntry(platform, context.port),
   ];
 }

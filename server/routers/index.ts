@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "@/server/trpc";
 import { auditRouter } from "./audit";
 import { dlqRouter } from "./dlq";
 import { eventsRouter } from "./events";
+import { gatewayRouter } from "./gateway";
 import { internalRouter } from "./internal";
 import { migrationRouter } from "./migration";
 import { operatorsRouter } from "./operators";
@@ -14,6 +15,7 @@ export const appRouter = router({
   events: eventsRouter,
   dlq: dlqRouter,
   rollout: rolloutRouter,
+  gateway: gatewayRouter,
   internal: internalRouter,
 });
 

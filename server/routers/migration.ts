@@ -4,6 +4,7 @@ import {
   TransitionInputSchema,
 } from "@/lib/contracts/control";
 import { DomainError } from "@/server/errors";
+import { migrationBoard } from "@/server/migration/board";
 import {
   getDomain,
   listDomains,
@@ -11,16 +12,12 @@ import {
   transitionDomain,
 } from "@/server/migration/migration-service";
 import { readParityCounts } from "@/server/migration/parity-source";
-import { migrationProgress } from "@/server/migration/progress";
 import { operatorProcedure, router, viewerProcedure } from "@/server/trpc";
 
 export const migrationRouter = router({
   list: viewerProcedure.query(({ ctx }) => listDomains(ctx.db)),
   /** The board: every domain and the overall progress, in one round trip. */
-  board: viewerProcedure.query(async ({ ctx }) => {
-    const domains = await listDomains(ctx.db);
-    return { domains, progress: migrationProgress(domains) };
-  }),
+  board: viewerProcedure.query(({ ctx }) => migrationBoard(ctx.db, ctx.bus)),
   get: viewerProcedure
     .input(DomainRefSchema)
     .query(({ ctx, input }) => getDomain(ctx.db, input.domain)),

@@ -1,0 +1,32 @@
+import type { FastifyRequest } from "fastify";
+import { describe, expect, it } from "vitest";
+import { eventMetadataFrom } from "./event-metadata";
+
+const request = (headers: Record<string, string>) =>
+  ({ id: "req-1", headers }) as unknown as FastifyRequest;
+
+describe("eventMetadataFrom", () => {
+  it("keeps a valid traceparent and the correlation id, and names the producer", () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    expect(
+      eventMetadataFrom(request({ traceparent, "x-correlation-id": "c-9" }), "identity"),
+    ).toEqual({
+      traceparent,
+      correlation_id: "c-9",
+      producer: "identity",
+    });
+  });
+
+  it("drops a malformed traceparent and falls back to the request id", () => {
+    expect(eventMetadataFrom(request({ traceparent: "nope" }), "learning")).toEqual({
+      correlation_id: "req-1",
+      producer: "learning",
+    });
+  });
+
+  it("marks the gateway's shadow copies", () => {
+    expect(eventMetadataFrom(request({ "x-keiko-shadow": "1" }), "learning")).toMatchObject({
+      shadow: true,
+    });
+  });
+});

@@ -1,0 +1,193 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { DOMAIN_NAMES, type DomainName, DomainNameSchema } from "@/lib/contracts/domains";
+import { type ParityComparison, ParityDiffSchema } from "@/lib/parity/compare-responses";
+
+/** Mismatch samples kept per domain, newest first. */
+export const PARITY_SAMPLE_LIMIT = 50;
+
+// A sample's bodies are cut to this many characters of JSON, so one answer cannot bloat Redis.
+const MAX_SAMPLE_BODY_LENGTH = 4_000;
+
+/** Counts of one domain: `<prefix>parity:<domain>`, fields `matched` and `mismatched`. */
+export function parityCountsKey(prefix: string, domain: DomainName): string {
+  return `${prefix}parity:${domain}`;
+}
+
+/** Mismatch samples of one domain, a list trimmed to 50: `<prefix>parity:<domain>:samples`. */
+export function paritySamplesKey(prefix: string, domain: DomainName): string {
+  return `${prefix}parity:${domain}:samples`;
+}
+
+/** What the gateway knows about a mirrored request besides the comparison. */
+export interface ParitySampleInput {
+  method: string;
+  /** Path with query, as the client sent it. */
+  path: string;
+  /** Route table name, e.g. `learning.createInteraction`, when one matched. */
+  route?: string | null;
+  legacyStatus: number;
+  serviceStatus: number;
+  legacyBody?: unknown;
+  serviceBody?: unknown;
+  traceId?: string | null;
+  /** When the pair was compared; now unless told. */
+  at?: Date;
+}
+
+/** One stored mismatch, as the console's parity page shows it. */
+export const ParitySampleSchema = z.object({
+  at: z.iso.datetime(),
+  method: z.string(),
+  path: z.string(),
+  route: z.string().nullable(),
+  legacyStatus: z.number().int(),
+  serviceStatus: z.number().int(),
+  diffs: z.array(ParityDiffSchema),
+  truncated: z.boolean(),
+  /** Both bodies as JSON text (normalization not applied), cut to 4,000 characters. */
+  legacyBody: z.string().nullable(),
+  serviceBody: z.string().nullable(),
+  traceId: z.string().nullable(),
+});
+export type ParitySample = z.infer<typeof ParitySampleSchema>;
+
+/** Parity of one domain: counts, match percentage and the newest mismatch samples. */
+export const ParityReportSchema = z.object({
+  domain: DomainNameSchema,
+  matched: z.number().int().nonnegative(),
+  mismatched: z.number().int().nonnegative(),
+  compared: z.number().int().nonnegative(),
+  /** matched / compared × 100, or null before the first comparison. */
+  percent: z.number().min(0).max(100).nullable(),
+  samples: z.array(ParitySampleSchema),
+  /** Stored samples that no longer parse (e.g. written by an older version). */
+  invalidSamples: z.number().int().nonnegative(),
+});
+export type ParityReport = z.infer<typeof ParityReportSchema>;
+
+const CountsSchema = z.object({
+  matched: z.coerce.number().int().nonnegative().catch(0),
+  mismatched: z.coerce.number().int().nonnegative().catch(0),
+});
+
+function bodyText(body: unknown): string | null {
+  if (body === undefined) return null;
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  if (text === undefined) return null;
+  return text.length > MAX_SAMPLE_BODY_LENGTH ? `${text.slice(0, MAX_SAMPLE_BODY_LENGTH)}…` : text;
+}
+
+/**
+ * Counts one compared pair (HINCRBY matched|mismatched); a mismatch also pushes a sample with
+ * the diff, keeping the newest 50 (LPUSH + LTRIM), all in one MULTI.
+ */
+export async function recordParity(
+  redis: Redis,
+  prefix: string,
+  domain: DomainName,
+  result: ParityComparison,
+  sample: ParitySampleInput,
+): Promise<void> {
+  const counts = parityCountsKey(prefix, domain);
+  if (result.match) {
+    await redis.hincrby(counts, "matched", 1);
+    return;
+  }
+  const stored: ParitySample = {
+    at: (sample.at ?? new Date()).toISOString(),
+    method: sample.method,
+    path: sample.path,
+    route: sample.route ?? null,
+    legacyStatus: sample.legacyStatus,
+    serviceStatus: sample.serviceStatus,
+    diffs: result.diffs,
+    truncated: result.truncated,
+    legacyBody: bodyText(sample.legacyBody),
+    serviceBody: bodyText(sample.serviceBody),
+    traceId: sample.traceId ?? null,
+  };
+  const samples = paritySamplesKey(prefix, domain);
+  await redis
+    .multi()
+    .hincrby(counts, "mismatched", 1)
+    .lpush(samples, JSON.stringify(stored))
+    .ltrim(samples, 0, PARITY_SAMPLE_LIMIT - 1)
+    .exec();
+}
+
+export interface ReadParityOptions {
+  /** Samples returned per domain, newest first; 50 unless told (0 for counts only). */
+  sampleLimit?: number;
+}
+
+async function readDomainParity(
+  redis: Redis,
+  prefix: string,
+  domain: DomainName,
+  sampleLimit: number,
+): Promise<ParityReport> {
+  const [counts, rawSamples] = await Promise.all([
+    redis.hgetall(parityCountsKey(prefix, domain)),
+    sampleLimit > 0
+      ? redis.lrange(paritySamplesKey(prefix, domain), 0, sampleLimit - 1)
+      : Promise.resolve([]),
+  ]);
+  const { matched, mismatched } = CountsSchema.parse(counts);
+  const samples: ParitySample[] = [];
+  let invalidSamples = 0;
+  for (const raw of rawSamples) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      invalidSamples += 1;
+      continue;
+    }
+    const parsed = ParitySampleSchema.safeParse(json);
+    if (parsed.success) samples.push(parsed.data);
+    else invalidSamples += 1;
+  }
+  const compared = matched + mismatched;
+  return {
+    domain,
+    matched,
+    mismatched,
+    compared,
+    percent: compared === 0 ? null : (matched / compared) * 100,
+    samples,
+    invalidSamples,
+  };
+}
+
+/** Parity of one domain. */
+export function readParity(
+  redis: Redis,
+  prefix: string,
+  domain: DomainName,
+  options?: ReadParityOptions,
+): Promise<ParityReport>;
+/** Parity of all six domains, in DESIGN.md order. */
+export function readParity(
+  redis: Redis,
+  prefix: string,
+  domain?: undefined,
+  options?: ReadParityOptions,
+): Promise<ParityReport[]>;
+export function readParity(
+  redis: Redis,
+  prefix: string,
+  domain?: DomainName,
+  options: ReadParityOptions = {},
+): Promise<ParityReport | ParityReport[]> {
+  const sampleLimit = Math.min(options.sampleLimit ?? PARITY_SAMPLE_LIMIT, PARITY_SAMPLE_LIMIT);
+  if (domain !== undefined) return readDomainParity(redis, prefix, domain, sampleLimit);
+  return Promise.all(
+    DOMAIN_NAMES.map((name) => readDomainParity(redis, prefix, name, sampleLimit)),
+  );
+}
+
+/** Forgets one domain's counts and samples, e.g. when it re-enters shadow. */
+export async function resetParity(redis: Redis, prefix: string, domain: DomainName): Promise<void> {
+  await redis.del(parityCountsKey(prefix, domain), paritySamplesKey(prefix, domain));
+}

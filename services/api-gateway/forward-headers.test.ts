@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import {
+  traceContextOf,
+  traceparentFor,
+  upstreamRequestHeaders,
+  withoutHopByHop,
+} from "./forward-headers";
+
+describe("forwarded headers", () => {
+  it("drop hop-by-hop headers and those the Connection header names", () => {
+    expect(
+      withoutHopByHop({
+        Connection: "close, X-Private",
+        "x-private": "1",
+        "keep-alive": "timeout=5",
+        "transfer-encoding": "chunked",
+        upgrade: "websocket",
+        trailer: "x",
+        te: "trailers",
+        "proxy-authorization": "x",
+        "proxy-authenticate": "x",
+        "content-type": "application/json",
+        "set-cookie": ["a=1", "b=2"],
+      }),
+    ).toEqual({ "content-type": "application/json", "set-cookie": ["a=1", "b=2"] });
+  });
+
+  it("replace what the gateway owns and append the client to X-Forwarded-For", () => {
+    const headers = upstreamRequestHeaders(
+      {
+        host: "gateway.example",
+        authorization: "Bearer user",
+        "content-length": "10",
+        "x-keiko-operator-token": "secret",
+        "x-forwarded-for": ["198.51.100.1", "198.51.100.2"],
+        accept: "application/json",
+      },
+      {
+        clientIp: "203.0.113.9",
+        protocol: "https",
+        host: "gateway.example",
+        authorization: "Bearer service",
+        traceparent: "00-aa-bb-01",
+      },
+    );
+    expect(headers).toEqual({
+      accept: "application/json",
+      authorization: "Bearer service",
+      traceparent: "00-aa-bb-01",
+      "x-forwarded-for": "198.51.100.1, 198.51.100.2, 203.0.113.9",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "gateway.example",
+    });
+  });
+
+  it("continue a valid trace and restart an invalid one", () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    expect(traceContextOf(`00-${traceId}-00f067aa0ba902b7-00`)).toEqual({ traceId, flags: "00" });
+    expect(traceContextOf(`01-${traceId}-00f067aa0ba902b7-01`).traceId).toBe(traceId);
+    for (const bad of [
+      undefined,
+      "garbage",
+      `ff-${traceId}-00f067aa0ba902b7-01`,
+      `00-${"0".repeat(32)}-00f067aa0ba902b7-01`,
+      `00-${traceId}-${"0".repeat(16)}-01`,
+      `00-${traceId.toUpperCase()}-00f067aa0ba902b7-01`,
+    ]) {
+      const context = traceContextOf(bad);
+      expect(context.traceId).not.toBe(traceId);
+      expect(context).toEqual({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), flags: "01" });
+    }
+    const trace = traceContextOf(undefined);
+    const first = traceparentFor(trace);
+    const second = traceparentFor(trace);
+    expect(first).toMatch(new RegExp(`^00-${trace.traceId}-[0-9a-f]{16}-01$`));
+    expect(first).not.toBe(second);
+  });
+});

@@ -1,0 +1,118 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus the non-standard ones proxies also drop. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Headers the gateway sets itself, or that must never reach an upstream. */
+const GATEWAY_OWNED = new Set([
+  "host",
+  "content-length",
+  "authorization",
+  "traceparent",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-keiko-force-side",
+  "x-keiko-operator-token",
+]);
+
+type AnyHeaders = Record<string, string | string[] | number | undefined>;
+
+/** Names listed in the Connection header(s): they are hop-by-hop for this message too. */
+function connectionTokens(headers: AnyHeaders): Set<string> {
+  const values = Object.entries(headers)
+    .filter(([name]) => name.toLowerCase() === "connection")
+    .flatMap(([, value]) => (Array.isArray(value) ? value : [String(value ?? "")]));
+  const list = values.join(",");
+  return new Set(
+    list
+      .split(",")
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** A copy of `headers` without hop-by-hop headers (fixed list and those named in Connection). */
+export function withoutHopByHop<H extends AnyHeaders>(
+  headers: H,
+  alsoDrop: ReadonlySet<string> = new Set(),
+): Record<string, string | string[]> {
+  const named = connectionTokens(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named.has(lower) || alsoDrop.has(lower)) continue;
+    out[lower] = typeof value === "number" ? String(value) : value;
+  }
+  return out;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** The trace a request belongs to (W3C Trace Context): its id and flags. */
+export type TraceContext = { traceId: string; flags: string };
+
+/**
+ * The caller's trace when it sent a valid `traceparent`, else a new sampled trace
+ * (W3C Trace Context §4.3: a malformed header is ignored and a new trace starts).
+ */
+export function traceContextOf(incoming: string | string[] | undefined): TraceContext {
+  const match = typeof incoming === "string" ? TRACEPARENT.exec(incoming.trim()) : null;
+  const [, version, traceId = "", parentId = "", flags = "01"] = match ?? [];
+  // a later version is read as version 00 (forward compatibility); ff and all-zero ids are invalid
+  if (match && version !== "ff" && !/^0+$/.test(traceId) && !/^0+$/.test(parentId)) {
+    return { traceId, flags };
+  }
+  return { traceId: randomBytes(16).toString("hex"), flags: "01" };
+}
+
+/** The `traceparent` of one upstream call: the trace continued with a new span id. */
+export function traceparentFor(trace: TraceContext): string {
+  return `00-${trace.traceId}-${randomBytes(8).toString("hex")}-${trace.flags}`;
+}
+
+export type ForwardContext = {
+  /** The client's address (the socket's peer). */
+  clientIp: string;
+  protocol: "http" | "https";
+  /** The Host the client asked for. */
+  host: string | undefined;
+  /** `Bearer <service JWT>` for the chosen upstream. */
+  authorization: string;
+  traceparent: string;
+};
+
+/** The request headers sent upstream: the client's end-to-end headers plus the gateway's own. */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  context: ForwardContext,
+): Record<string, string | string[]> {
+  const headers = withoutHopByHop(incoming, GATEWAY_OWNED);
+  const previous = incoming["x-forwarded-for"];
+  const chain = Array.isArray(previous) ? previous.join(", ") : previous;
+  headers["x-forwarded-for"] = chain ? `${chain}, ${context.clientIp}` : context.clientIp;
+  headers["x-forwarded-proto"] = context.protocol;
+  if (context.host) headers["x-forwarded-host"] = context.host;
+  headers.authorization = context.authorization;
+  headers.traceparent = context.traceparent;
+  return headers;
+}
+
+/** The response headers sent back to the client: the upstream's end-to-end headers. */
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+): OutgoingHttpHeaders {
+  return withoutHopByHop(upstream);
+}

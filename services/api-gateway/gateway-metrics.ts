@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** The gateway's own Prometheus series, beside lib/observability's request durations. */
+export function createGatewayMetrics(registry: Registry) {
+  return {
+    upstreamDuration: new Histogram({
+      name: "gateway_upstream_request_duration_seconds",
+      help: "Duration of proxied calls, by domain, side and outcome (status code or failure)",
+      labelNames: ["domain", "side", "outcome"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: "gateway_fallbacks_total",
+      help: "Requests meant for the new service that legacy answered, by domain and reason",
+      labelNames: ["domain", "reason"] as const,
+      registers: [registry],
+    }),
+    rejections: new Counter({
+      name: "gateway_breaker_rejections_total",
+      help: "Calls a breaker refused, by domain and side",
+      labelNames: ["domain", "side"] as const,
+      registers: [registry],
+    }),
+    mirrors: new Counter({
+      name: "gateway_shadow_mirrors_total",
+      help: "Shadow copies by domain and result (match, mismatch, not_compared, failed, dropped)",
+      labelNames: ["domain", "result"] as const,
+      registers: [registry],
+    }),
+    routeReloads: new Counter({
+      name: "gateway_route_reloads_total",
+      help: "Routing table reloads from the control database",
+      registers: [registry],
+    }),
+    routedDomains: new Gauge({
+      name: "gateway_routed_domains",
+      help: "Domains in the routing table, by state",
+      labelNames: ["state"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

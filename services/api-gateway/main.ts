@@ -1,0 +1,35 @@
+/**
+ * api-gateway: listens on PORT (8080) and sends each client request to the legacy runtime or the
+ * domain's new service, per the routing table in keiko_control; see ./app.ts and ./config.ts.
+ */
+import { Redis } from "ioredis";
+import pg from "pg";
+import { runService } from "@/lib/http/run-service";
+import { buildGatewayApp } from "./app";
+import { API_GATEWAY_SERVICE, type GatewayConfig, loadGatewayConfig } from "./config";
+
+let config: GatewayConfig | undefined;
+const loadConfig = () => {
+  // biome-ignore lint/style/noProcessEnv: the entry hands its environment to the parser, once
+  config = loadGatewayConfig(process.env);
+  return config;
+};
+
+await runService(API_GATEWAY_SERVICE.name, loadConfig, async (_env, logger) => {
+  const settings = config as GatewayConfig;
+  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 4 });
+  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // an idle connection that drops is replaced on next use; it must not end the process
+  pool.on("error", (error) =>
+    console.warn(`api-gateway: idle database connection: ${error.message}`),
+  );
+  redis.on("error", (error) => console.warn(`api-gateway: redis: ${error.message}`));
+  const app = await buildGatewayApp({
+    settings,
+    pool,
+    controlDatabaseUrl: settings.databaseUrl,
+    redis,
+    logger,
+  });
+  return { app, close: async () => void (await Promise.all([pool.end(), redis.quit()])) };
+});

@@ -1,0 +1,225 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Dispatcher } from "undici";
+import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
+import { errorBody } from "@/lib/contracts/errors";
+import { bearerHeader } from "@/lib/http/bearer-token";
+import { HttpError } from "@/lib/http/http-error";
+import type { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
+import type { RollingStats } from "@/lib/resilience/rolling-stats";
+import { upstreamKey } from "@/lib/resilience/upstream-key";
+import { forcedSide, type Plan, planFor, type Side, userKeyOf } from "./choose-side";
+import {
+  clientResponseHeaders,
+  type TraceContext,
+  traceContextOf,
+  traceparentFor,
+  upstreamRequestHeaders,
+} from "./forward-headers";
+import type { GatewayMetrics } from "./gateway-metrics";
+import { parseRequestTarget, type RequestTarget } from "./request-target";
+import { type DomainRoute, matchRoute, type RouteTable } from "./route-table";
+import { LEGACY_AUDIENCE, type ServiceTokens } from "./service-tokens";
+import {
+  classifyUpstreamError,
+  type UpstreamAnswer,
+  type UpstreamFailure,
+  type Upstreams,
+} from "./upstreams";
+
+/** Response header naming the upstream that answered (`legacy-runtime` or the domain). */
+export const UPSTREAM_HEADER = "x-keiko-upstream";
+/** Request header that tells a new service the call is a shadow copy (its answer is discarded). */
+export const SHADOW_HEADER = "x-keiko-shadow";
+
+/** Methods that change nothing, so a call cut off on one side may be repeated on the other. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** What the gateway forwards of one client request, to either side. */
+export type Forward = {
+  method: Dispatcher.HttpMethod;
+  target: RequestTarget;
+  headers: IncomingHttpHeaders;
+  body: Buffer | undefined;
+  clientIp: string;
+  protocol: "http" | "https";
+  /** The caller's trace, or a new one; every upstream call is a new span of it. */
+  trace: TraceContext;
+  /** Marks the copy sent to the new service in shadow. */
+  shadow?: boolean;
+};
+
+/** One call to one side: an answer (any status), a refusal by its breaker, or a failure. */
+export type SideCall =
+  | { kind: "answer"; side: Side; answer: UpstreamAnswer; latencyMs: number }
+  | { kind: "rejected"; side: Side; state: "open" | "half-open" }
+  | { kind: "failed"; side: Side; failure: UpstreamFailure; latencyMs: number };
+
+/** Receives the legacy answer of a shadowed request once the client has it. */
+export interface ShadowSink {
+  offer(job: { route: DomainRoute; forward: Forward; legacy: UpstreamAnswer }): void;
+}
+
+export type ProxyDeps = {
+  routes: () => RouteTable;
+  upstreams: Upstreams;
+  tokens: ServiceTokens;
+  breakers: CircuitBreakerRegistry;
+  stats: RollingStats;
+  metrics: GatewayMetrics;
+  /** Verifies operator tokens of `x-keiko-force-side`. */
+  operatorKey: ServiceVerificationKey;
+  shadow?: ShadowSink;
+};
+
+/** `legacy-runtime` or the domain: the audience of the call's token and the name in errors. */
+export function upstreamName(route: DomainRoute, side: Side): string {
+  return side === "legacy" ? LEGACY_AUDIENCE : route.name;
+}
+
+function upstreamBase(route: DomainRoute, side: Side): URL {
+  return side === "legacy" ? route.legacyUrl : route.serviceUrl;
+}
+
+/** The upstream URL of a call, without the query (it may carry personal data). */
+function upstreamUrl(route: DomainRoute, side: Side, target: RequestTarget): string {
+  const base = upstreamBase(route, side);
+  return `${base.origin}${base.pathname.replace(/\/$/, "")}${target.pathname}`;
+}
+
+/**
+ * The gateway's request path: check the target, find the domain, choose a side (state, canary
+ * bucket, or an operator's force), call it through its breaker, fall back to legacy when the new
+ * service is out of reach, answer, then hand shadowed requests to the mirror.
+ */
+export class GatewayProxy {
+  constructor(private readonly deps: ProxyDeps) {}
+
+  async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const target = parseRequestTarget(request.raw.url);
+    const route = matchRoute(this.deps.routes(), target.pathname);
+    if (!route) throw new HttpError("not_found", `no domain is routed at ${target.pathname}`);
+    const userKey = userKeyOf(request.headers, request.ip);
+    const forced = await forcedSide(request.headers, this.deps.operatorKey);
+    const plan: Plan = forced
+      ? { side: forced, mirror: false, forced: true }
+      : planFor(route, () => userKey);
+    const forward: Forward = {
+      method: request.method as Dispatcher.HttpMethod,
+      target,
+      headers: request.headers,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+      clientIp: request.ip,
+      protocol: request.protocol,
+      trace: traceContextOf(request.headers.traceparent),
+    };
+
+    let result = await this.callSide(route, plan.side, forward);
+    const fallback =
+      plan.side === "service" && !plan.forced && this.#fallbackReason(result, forward.method);
+    if (fallback) {
+      this.deps.metrics.fallbacks.inc({ domain: route.name, reason: fallback });
+      result = await this.callSide(route, "legacy", forward);
+    }
+    if (result.kind !== "answer") return this.#sendFailure(reply, route, result, target);
+
+    const { answer } = result;
+    const headers = clientResponseHeaders(answer.headers);
+    if (forward.method !== "HEAD") delete headers["content-length"];
+    reply
+      .code(answer.status)
+      .headers(headers)
+      .header(UPSTREAM_HEADER, upstreamName(route, result.side));
+    const shadow = this.deps.shadow;
+    if (plan.mirror && shadow && result.side === "legacy") {
+      // the copy leaves only once the client's answer is written: it can never delay it
+      reply.raw.once("finish", () => shadow.offer({ route, forward, legacy: answer }));
+    }
+    return reply.send(answer.body);
+  }
+
+  /** Calls one side through its breaker, recording the call in the rolling statistics. */
+  async callSide(route: DomainRoute, side: Side, forward: Forward): Promise<SideCall> {
+    const token = await this.deps.tokens.tokenFor(upstreamName(route, side), route.name);
+    const headers = upstreamRequestHeaders(forward.headers, {
+      clientIp: forward.clientIp,
+      protocol: forward.protocol,
+      host: forward.headers.host,
+      authorization: bearerHeader(token),
+      traceparent: traceparentFor(forward.trace),
+    });
+    if (forward.shadow) headers[SHADOW_HEADER] = "1";
+    const base = upstreamBase(route, side);
+    const path = `${base.pathname.replace(/\/$/, "")}${forward.target.raw}`;
+    const started = performance.now();
+    const outcome = await this.deps.breakers.execute(
+      route.name,
+      side,
+      () =>
+        this.deps.upstreams.call(side, base, {
+          method: forward.method,
+          path,
+          headers,
+          body: forward.body,
+        }),
+      { isFailure: (answer) => answer.status >= 500 },
+    );
+    const latencyMs = performance.now() - started;
+    const key = upstreamKey(route.name, side);
+    const labels = { domain: route.name, side };
+    switch (outcome.kind) {
+      case "completed":
+        this.deps.stats.record(key, latencyMs, outcome.failed);
+        this.deps.metrics.upstreamDuration.observe(
+          { ...labels, outcome: String(outcome.value.status) },
+          latencyMs / 1000,
+        );
+        return { kind: "answer", side, answer: outcome.value, latencyMs };
+      case "threw": {
+        const failure = classifyUpstreamError(outcome.error);
+        this.deps.stats.record(key, latencyMs, true);
+        this.deps.metrics.upstreamDuration.observe(
+          { ...labels, outcome: failure.reason },
+          latencyMs / 1000,
+        );
+        return { kind: "failed", side, failure, latencyMs };
+      }
+      case "rejected":
+        this.deps.metrics.rejections.inc(labels);
+        return { kind: "rejected", side, state: outcome.state };
+    }
+  }
+
+  /** Why the new service's call may be answered by legacy instead, or null when it may not. */
+  #fallbackReason(result: SideCall, method: string): string | null {
+    if (result.kind === "rejected") return `breaker_${result.state.replace("-", "_")}`;
+    if (result.kind !== "failed") return null;
+    if (result.failure.notSent) return "unreachable";
+    // a cut-off connection may have run the request: only a safe method is sent again
+    if (result.failure.broken && SAFE_METHODS.has(method)) return "connection_lost";
+    return null;
+  }
+
+  #sendFailure(
+    reply: FastifyReply,
+    route: DomainRoute,
+    result: Exclude<SideCall, { kind: "answer" }>,
+    target: RequestTarget,
+  ): FastifyReply {
+    const upstream = upstreamName(route, result.side);
+    const details = { upstream, url: upstreamUrl(route, result.side, target) };
+    if (result.kind === "rejected") {
+      return reply.code(503).send(
+        errorBody("unavailable", `the circuit breaker of ${upstream} is ${result.state}`, {
+          ...details,
+          breaker: result.state,
+        }),
+      );
+    }
+    const { failure } = result;
+    const code = failure.status === 504 ? "gateway_timeout" : "bad_gateway";
+    return reply
+      .code(failure.status)
+      .send(errorBody(code, `${upstream} failed: ${failure.reason}`, details));
+  }
+}

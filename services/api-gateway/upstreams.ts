@@ -1,0 +1,178 @@
+import { type Dispatcher, Pool } from "undici";
+import type { Side } from "./choose-side";
+import type { RouteTable } from "./route-table";
+
+export type UpstreamSettings = {
+  /** Deadline (ms) for connecting, for the answer's headers and between body chunks, per side. */
+  timeoutMs: Record<Side, number>;
+  /** Keep-alive connections per upstream origin. */
+  connections: number;
+  /** Largest answer body accepted from an upstream (502 above). */
+  maxResponseBytes: number;
+};
+
+/** A finished upstream call: status, headers and the whole body. */
+export type UpstreamAnswer = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+};
+
+export type UpstreamRequest = {
+  method: Dispatcher.HttpMethod;
+  /** Path and query, exactly as the client sent them. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  body?: Buffer;
+};
+
+/** Pools that no snapshot uses any more are closed after this long, once their calls are done. */
+const RETIRE_AFTER_MS = 30_000;
+
+/**
+ * One undici keep-alive Pool per (side, origin), created on first use. When a new routing table
+ * stops using an origin, its pool is retired: closed gracefully (calls in flight finish) a while
+ * later, so a request that read the previous snapshot still has its pool.
+ */
+export class Upstreams {
+  readonly #pools = new Map<string, Pool>();
+  readonly #retiring = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly settings: UpstreamSettings) {}
+
+  /** The pool for `side`'s upstream at `url`'s origin. */
+  pool(side: Side, url: URL): Pool {
+    const key = `${side}|${url.origin}`;
+    const retiring = this.#retiring.get(key);
+    if (retiring) {
+      clearTimeout(retiring);
+      this.#retiring.delete(key);
+    }
+    let pool = this.#pools.get(key);
+    if (!pool) {
+      // a backstop behind the per-call deadline of call()
+      const timeout = this.settings.timeoutMs[side] + 1_000;
+      pool = new Pool(url.origin, {
+        connections: this.settings.connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connect: { timeout },
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        maxResponseSize: this.settings.maxResponseBytes,
+      });
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /**
+   * Sends one request and reads the whole answer within the side's deadline. Throws
+   * UpstreamTimeoutError past the deadline, else undici's errors (see classifyUpstreamError).
+   */
+  async call(side: Side, base: URL, request: UpstreamRequest): Promise<UpstreamAnswer> {
+    // undici's own timeouts tick in half seconds; the deadline is kept by a native timer
+    const deadline = AbortSignal.timeout(this.settings.timeoutMs[side]);
+    try {
+      const response = await this.pool(side, base).request({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body,
+        signal: deadline,
+      });
+      const body = Buffer.from(await response.body.arrayBuffer());
+      return { status: response.statusCode, headers: response.headers, body };
+    } catch (error) {
+      if (deadline.aborted) throw new UpstreamTimeoutError(this.settings.timeoutMs[side]);
+      throw error;
+    }
+  }
+
+  /** Retires the pools of origins the table no longer names. */
+  retainOnly(table: RouteTable): void {
+    const used = new Set<string>();
+    for (const route of table.routes) {
+      used.add(`legacy|${route.legacyUrl.origin}`);
+      used.add(`service|${route.serviceUrl.origin}`);
+    }
+    for (const [key, pool] of this.#pools) {
+      if (used.has(key) || this.#retiring.has(key)) continue;
+      const timer = setTimeout(() => {
+        this.#retiring.delete(key);
+        if (this.#pools.get(key) === pool) this.#pools.delete(key);
+        void pool.close().catch(() => {});
+      }, RETIRE_AFTER_MS);
+      timer.unref();
+      this.#retiring.set(key, timer);
+    }
+  }
+
+  /** Closes every pool after the calls in flight finish. */
+  async close(): Promise<void> {
+    for (const timer of this.#retiring.values()) clearTimeout(timer);
+    this.#retiring.clear();
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.all(pools.map((pool) => pool.close().catch(() => {})));
+  }
+}
+
+/** An upstream did not answer in full within its side's deadline. */
+export class UpstreamTimeoutError extends Error {
+  override name = "UpstreamTimeoutError";
+  readonly code = "GATEWAY_UPSTREAM_TIMEOUT";
+
+  constructor(readonly timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`);
+  }
+}
+
+/** How an upstream call failed, for the client's status and the fallback decision. */
+export type UpstreamFailure = {
+  /** 502 (refused, reset, bad answer) or 504 (timeout). */
+  status: 502 | 504;
+  /** A short reason for the error body and logs. */
+  reason: string;
+  /** True when the request surely never reached the upstream (safe to send elsewhere). */
+  notSent: boolean;
+  /** True when the connection broke before any answer (safe to resend if idempotent). */
+  broken: boolean;
+};
+
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/** Reads undici's (and the system's) error codes. */
+export function classifyUpstreamError(error: unknown): UpstreamFailure {
+  const code = (error as { code?: string } | null)?.code ?? "";
+  // undici wraps a system error of a fresh connection in a cause (e.g. ECONNREFUSED)
+  const cause = (error as { cause?: { code?: string } } | null)?.cause?.code ?? "";
+  const any = (codes: ReadonlySet<string>) => codes.has(code) || codes.has(cause);
+  if (code === "UND_ERR_CONNECT_TIMEOUT") {
+    return { status: 504, reason: "connect timeout", notSent: true, broken: true };
+  }
+  if (
+    error instanceof UpstreamTimeoutError ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT"
+  ) {
+    return { status: 504, reason: "timeout", notSent: false, broken: false };
+  }
+  if (any(NOT_SENT_CODES)) {
+    return { status: 502, reason: "connection refused", notSent: true, broken: true };
+  }
+  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE") {
+    return { status: 502, reason: "connection reset", notSent: false, broken: true };
+  }
+  if (code === "UND_ERR_RES_EXCEEDED_MAX_SIZE") {
+    return { status: 502, reason: "answer too large", notSent: false, broken: false };
+  }
+  return { status: 502, reason: "bad upstream answer", notSent: false, broken: false };
+}

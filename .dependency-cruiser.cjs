@@ -22,10 +22,11 @@ module.exports = {
     },
     {
       name: "services-and-workers-stay-out-of-the-console",
-      comment: "services and workers do not reach into the console or the control plane",
+      comment:
+        "services and workers do not reach into the console or the control plane (a worker may import the tRPC AppRouter type to call it)",
       severity: "error",
       from: { path: "^(services|workers)/" },
-      to: { path: "^(app|server)/" },
+      to: { path: "^(app|server)/", dependencyTypesNot: ["type-only"] },
     },
     {
       name: "app-client-reaches-server-only-through-trpc-types",

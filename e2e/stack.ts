@@ -10,6 +10,10 @@ export function e2eStack(runId = process.env.E2E_RUN_ID) {
     runId,
     controlDatabase: `keiko_e2e_${runId}_control`,
     passportDatabase: `keiko_e2e_${runId}_passport`,
+    legacyDatabase: `keiko_e2e_${runId}_legacy`,
+    governanceDatabase: `keiko_e2e_${runId}_governance`,
+    /** Ports of the e2e stack's own processes, away from `npm start`'s. */
+    ports: { gateway: 18080, legacy: 18090, governance: 18105 },
     keyPrefix: `e2e:${runId}:`,
     serverUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",

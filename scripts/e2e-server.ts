@@ -1,8 +1,8 @@
 /**
- * The stack Playwright drives: fresh uniquely named keiko_control and keiko_passport databases,
- * migrated and seeded, the passport consumer (short retries, so a poison event reaches the
- * dead-letter queue in about a second) and the console's production build on E2E_PORT, all on
- * a Redis key prefix of their own. Everything is dropped when Playwright stops us; what a killed
+ * The stack Playwright drives, on databases and a Redis key prefix of its own: keiko_control
+ * (migrated, seeded), the passport consumer (short retries, so a poison event reaches the
+ * dead-letter queue in about a second), the legacy runtime, the governance service, the gateway
+ * routing between them, slo-guard, and the console's production build on E2E_PORT. Everything is dropped when Playwright stops us; what a killed
  * run left behind is dropped at the next start.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -52,15 +52,34 @@ async function prepare(): Promise<void> {
     await createOperator(db, "system", { ...person, displayName: person.username });
   }
   await pool.end();
-  await ensureDatabase(stack.serverUrl, stack.passportDatabase);
-  await migrateDatabase(databaseUrlFor(stack.serverUrl, stack.passportDatabase), "passport");
+  for (const [database, folder] of [
+    [stack.passportDatabase, "passport"],
+    [stack.legacyDatabase, "legacy"],
+    [stack.governanceDatabase, "governance"],
+  ] as const) {
+    await ensureDatabase(stack.serverUrl, database);
+    await migrateDatabase(databaseUrlFor(stack.serverUrl, database), folder);
+  }
+  // The gateway routes to this stack's own upstreams.
+  const routes = new pg.Client({ connectionString: controlUrl });
+  await routes.connect();
+  await routes.query("update domains set legacy_url = $1", [
+    `http://127.0.0.1:${stack.ports.legacy}`,
+  ]);
+  await routes.query("update domains set service_url = $1 where name = 'governance'", [
+    `http://127.0.0.1:${stack.ports.governance}`,
+  ]);
+  await routes.end();
 }
+
+const serviceTokenSecret = randomBytes(32).toString("hex");
 
 const shared = {
   ...process.env,
   DATABASE_URL: stack.serverUrl,
   REDIS_URL: stack.redisUrl,
   KEIKO_KEY_PREFIX: stack.keyPrefix,
+  LOG_LEVEL: "error",
 };
 
 function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -68,14 +87,33 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
 }
 
 await prepare();
+const withSecret = { SERVICE_TOKEN_SECRET: serviceTokenSecret };
 const children = [
   start("npx", ["tsx", "services/passport/consume.ts"], {
+    ...withSecret,
     PASSPORT_DATABASE: stack.passportDatabase,
-    SERVICE_TOKEN_SECRET: randomBytes(32).toString("hex"),
     CONSUMER_RETRY_BASE_MS: "200",
     CONSUMER_RETRY_MAX_MS: "400",
     CONSUMER_MAX_DELIVERIES: "2",
-    LOG_LEVEL: "error",
+  }),
+  start("npx", ["tsx", "services/legacy-runtime/main.ts"], {
+    ...withSecret,
+    LEGACY_RUNTIME_DATABASE: stack.legacyDatabase,
+    PORT: String(stack.ports.legacy),
+  }),
+  start("npx", ["tsx", "services/governance/main.ts"], {
+    ...withSecret,
+    GOVERNANCE_DATABASE: stack.governanceDatabase,
+    PORT: String(stack.ports.governance),
+  }),
+  start("npx", ["tsx", "services/api-gateway/main.ts"], {
+    ...withSecret,
+    CONTROL_DATABASE: stack.controlDatabase,
+    PORT: String(stack.ports.gateway),
+  }),
+  start("npx", ["tsx", "workers/slo-guard.ts"], {
+    ...withSecret,
+    CONTROL_PLANE_URL: `http://127.0.0.1:${port}`,
   }),
   start("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
     NODE_ENV: "production",
@@ -84,6 +122,7 @@ const children = [
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     NEXTAUTH_URL: `http://127.0.0.1:${port}`,
     SESSION_MAX_AGE_SECONDS: String(E2E_SESSION_SECONDS),
+    ...withSecret,
   }),
 ];
 
@@ -102,7 +141,9 @@ async function stop(code: number): Promise<void> {
     ),
   );
   await dropDatabase(stack.serverUrl, stack.controlDatabase).catch(() => undefined);
-  await dropDatabase(stack.serverUrl, stack.passportDatabase).catch(() => undefined);
+  for (const database of [stack.passportDatabase, stack.legacyDatabase, stack.governanceDatabase]) {
+    await dropDatabase(stack.serverUrl, database).catch(() => undefined);
+  }
   const redis = new Redis(stack.redisUrl);
   const keys = await redis.keys(`${stack.keyPrefix}*`);
   if (keys.length) await redis.del(...keys);

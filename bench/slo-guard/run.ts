@@ -202,16 +202,27 @@ async function fullPart(): Promise<number[]> {
       `\n${fault.label}, ${samples.length} runs${missed ? `, ${missed} without a rollback within 15 s` : ""}`,
     );
     if (samples.length === 0) continue;
+    // With a hard failure the gateway's breaker sends canary traffic to legacy after a few
+    // failures, before the window is in breach: the rollback then only makes that permanent.
+    const switched = samples.filter((s) => s.breachToLegacyMs >= 0);
+    const viaBreaker = samples.length - switched.length;
     row(
       "first second of breach → rollback call returned",
       samples.map((s) => s.guardMeasureMs),
     );
+    if (switched.length > 0) {
+      row(
+        "first second of breach → traffic back on legacy",
+        switched.map((s) => s.breachToLegacyMs),
+      );
+    }
+    if (viaBreaker > 0) {
+      console.log(
+        `  in ${viaBreaker} runs the circuit breaker's fallback had put traffic on legacy before the breach`,
+      );
+    }
     row(
-      "first second of breach → traffic back on legacy",
-      samples.map((s) => s.breachToLegacyMs),
-    );
-    row(
-      "fault injected → traffic back on legacy",
+      "fault injected → last request sent to the new service",
       samples.map((s) => s.faultToLegacyMs),
     );
     row(
@@ -224,7 +235,7 @@ async function fullPart(): Promise<number[]> {
     );
     const unaudited = samples.filter((s) => !s.audited).length;
     console.log(`  audit rows by slo-guard: ${samples.length - unaudited} of ${samples.length}`);
-    measures.push(...samples.map((s) => s.breachToLegacyMs));
+    measures.push(...switched.map((s) => s.breachToLegacyMs));
   }
   return measures;
 }
@@ -246,7 +257,7 @@ async function main(): Promise<void> {
       const worst = Math.max(...full);
       console.log(
         `\nbreach-to-rollback time, whole path: first second of breach → traffic back on legacy ` +
-          `median ${Math.round(median(full))} ms, max ${worst} ms over ${full.length} runs ` +
+          `median ${Math.round(median(full))} ms, max ${worst} ms over the ${full.length} runs the rollback moved ` +
           `(target < ${TARGET_MS} ms: ${worst < TARGET_MS ? "met" : "MISSED"})`,
       );
     }

@@ -114,3 +114,16 @@ describe("rolling stats", () => {
     expect(elapsed).toBeLessThan(2_000);
   });
 });
+
+describe("short-circuited calls", () => {
+  it("count as requests and errors without touching the latency percentiles", () => {
+    let now = 1_000_000;
+    const stats = new RollingStats({ now: () => now });
+    for (let i = 0; i < 10; i++) stats.record("learning:service", 20, false);
+    for (let i = 0; i < 10; i++) stats.record("learning:service", null, true);
+    now += 10;
+    const { window } = stats.snapshot("learning:service");
+    expect(window).toMatchObject({ requests: 20, errors: 10, errorRate: 0.5 });
+    expect(window.p50Ms).toBeGreaterThan(19);
+  });
+});

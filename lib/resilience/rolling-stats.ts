@@ -74,17 +74,19 @@ class KeyWindow {
     }));
   }
 
-  record(second: number, latencyMs: number, isError: boolean): void {
+  record(second: number, latencyMs: number | null, isError: boolean): void {
     this.advance(second);
     // A late sample from a second already out of the window is dropped.
     if (second <= this.latestSecond - this.size) return;
     const bucket = this.bucketOf(second);
-    const micros = toMicros(latencyMs);
     bucket.requests += 1;
-    bucket.histogram.recordValue(micros);
-    bucket.p99Ms = null;
     this.requests += 1;
-    this.window.recordValue(micros);
+    if (latencyMs !== null) {
+      const micros = toMicros(latencyMs);
+      bucket.histogram.recordValue(micros);
+      bucket.p99Ms = null;
+      this.window.recordValue(micros);
+    }
     if (isError) {
       bucket.errors += 1;
       this.errors += 1;
@@ -160,8 +162,12 @@ export class RollingStats {
     this.now = options.now ?? Date.now;
   }
 
-  /** Records one finished request: its latency in milliseconds and whether it failed. O(1). */
-  record(key: string, latencyMs: number, isError: boolean): void {
+  /**
+   * Records one finished request: its latency in milliseconds (null for a call its breaker
+   * refused: it counts as a request and an error, as in Hystrix, without a latency) and whether
+   * it failed. O(1).
+   */
+  record(key: string, latencyMs: number | null, isError: boolean): void {
     const second = Math.floor(this.now() / 1000);
     let window = this.windows.get(key);
     if (!window) {

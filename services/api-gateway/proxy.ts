@@ -185,6 +185,9 @@ export class GatewayProxy {
         return { kind: "failed", side, failure, latencyMs };
       }
       case "rejected":
+        // A short-circuited call is an error of that upstream (Hystrix counts it so): slo-guard
+        // must see an outage the breaker hides from the clients.
+        this.deps.stats.record(key, null, true);
         this.deps.metrics.rejections.inc(labels);
         return { kind: "rejected", side, state: outcome.state };
     }

@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type MigrationState, NEXT_STATES } from "@/lib/contracts/domains";
 import type { DomainView } from "./domain-view";
 import { ErrorNote } from "./error-note";
+import { useCan } from "./operator-context";
 import { useTRPC } from "./trpc-provider";
 
 type Props = { domain: DomainView; mode: "advance" | "rollback"; onClose: () => void };
@@ -23,6 +24,8 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
   const [to, setTo] = useState<MigrationState>(choices[0] ?? "legacy");
   const [weight, setWeight] = useState(suggestedWeight(domain));
   const [reason, setReason] = useState("");
+  const [overrideParity, setOverrideParity] = useState(false);
+  const isAdmin = useCan("admin");
 
   useEffect(() => {
     dialog.current?.showModal();
@@ -51,6 +54,7 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
         weight: to === "canary" ? weight : undefined,
         reason,
         expectedVersion: domain.version,
+        overrideParity: overrideParity || undefined,
       });
     }
   }
@@ -108,6 +112,16 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
               onChange={(e) => setWeight(Number(e.target.value))}
               className="mt-1 w-32 rounded border border-slate-700 bg-slate-950 px-3 py-2 font-mono"
             />
+          </label>
+        )}
+        {mode === "advance" && domain.state === "shadow" && to === "canary" && isAdmin && (
+          <label className="flex items-center gap-2 text-sm text-amber-200">
+            <input
+              type="checkbox"
+              checked={overrideParity}
+              onChange={(e) => setOverrideParity(e.target.checked)}
+            />
+            Override the parity threshold (admin; the reason must say why)
           </label>
         )}
         <label className="block text-sm">

@@ -2,10 +2,8 @@ import { expect, test } from "@playwright/test";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { databaseUrlFor } from "@/lib/config/parse-env";
-import { createEvent } from "@/lib/contracts/events/create-event";
-import { USER_REGISTERED_V1 } from "@/lib/contracts/identity";
-import { encodeEntry } from "@/lib/events/stream-entry";
-import { eventStreamKey } from "@/lib/events/stream-keys";
+import { userRegisteredEvent } from "@/lib/testing/domain-events";
+import { appendToStreams } from "@/lib/testing/event-delivery";
 import { E2E_DLQ_OPERATOR, E2E_DLQ_VIEWER } from "./credentials";
 import { signIn } from "./helpers";
 import { e2eStack } from "./stack";
@@ -31,26 +29,15 @@ test("a poison event reaches the DLQ page; after the fault is fixed the operator
 }) => {
   // The fault: passport's table is gone, so its consumer fails every delivery of the event.
   await passportDb.query("alter table passports rename to passports_broken");
-  const event = createEvent(USER_REGISTERED_V1, {
-    aggregateId: userId,
-    data: {
-      user_id: userId,
-      did: `did:key:z6Mk${userId.replace(/-/g, "")}`,
-      display_name: "Poison Pill",
-      roles: ["student"],
-      registered_at: new Date().toISOString(),
-    },
+  const event = userRegisteredEvent(userId, {
+    displayName: "Poison Pill",
     metadata: {
       correlation_id: "e2e-dlq",
       producer: "identity",
       traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
     },
   });
-  await redis.xadd(
-    eventStreamKey(stack.keyPrefix, "user"),
-    "*",
-    ...encodeEntry(event.event_id, event.event_type, JSON.stringify(event)),
-  );
+  await appendToStreams(redis, stack.keyPrefix, [event]);
 
   const viewer = await signIn(browser, E2E_DLQ_VIEWER.username, E2E_DLQ_VIEWER.password);
   await viewer.getByRole("link", { name: "Dead letters" }).click();

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEvent } from "@/lib/contracts/events/create-event";
-import { USER_REGISTERED_V1 } from "@/lib/contracts/identity";
 import { moveToDeadLetter } from "@/lib/events/dead-letter";
 import { deadLetterKey, eventStreamKey } from "@/lib/events/stream-keys";
+import { userRegisteredEvent } from "@/lib/testing/domain-events";
 import { type ControlFixture, createControlFixture } from "@/server/testing/control-fixture";
 
 let fx: ControlFixture;
@@ -12,16 +11,8 @@ beforeAll(async () => {
 afterAll(() => fx?.close());
 
 function userRegistered() {
-  const id = crypto.randomUUID();
-  return createEvent(USER_REGISTERED_V1, {
-    aggregateId: id,
-    data: {
-      user_id: id,
-      did: `did:key:z6Mk${id.replace(/-/g, "")}`,
-      display_name: "Poison",
-      roles: ["student"],
-      registered_at: new Date().toISOString(),
-    },
+  return userRegisteredEvent(crypto.randomUUID(), {
+    displayName: "Poison",
     metadata: { correlation_id: "test", producer: "identity" },
   });
 }

@@ -1,19 +1,20 @@
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEvent } from "@/lib/contracts/events/create-event";
 import { GOVERNANCE_ROUTES } from "@/lib/contracts/governance";
-import { USER_REGISTERED_V1, type UserRole } from "@/lib/contracts/identity";
+import type { UserRole } from "@/lib/contracts/identity";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
 import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
-import { encodeEntry } from "@/lib/events/stream-entry";
-import { deadLetterKey, eventStreamKey } from "@/lib/events/stream-keys";
+import { deadLetterKey } from "@/lib/events/stream-keys";
 import { deleteKeys, uniquePrefix } from "@/lib/events/testing/harness";
 import type { OutboxEvent } from "@/lib/events/transport-event";
 import { callRoute } from "@/lib/http/call-route";
 import { tokenFor } from "@/lib/testing/contract-target";
 import { governanceContract } from "@/lib/testing/contracts/governance-contract";
+import { userRegisteredEvent } from "@/lib/testing/domain-events";
+import { deliverEvents } from "@/lib/testing/event-delivery";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
+import { countRows } from "@/lib/testing/sql-count";
 import { buildGovernanceApp } from "./app";
 import { GOVERNANCE_CONSUMER, userRegisteredHandler } from "./handlers";
 
@@ -43,36 +44,14 @@ afterAll(async () => {
 
 const target = () => ({ service: "governance", baseUrl: service.baseUrl });
 
-function userRegistered(userId: string, roles: UserRole[] = ["student"]) {
-  return createEvent(USER_REGISTERED_V1, {
-    aggregateId: userId,
-    data: {
-      user_id: userId,
-      did: `did:key:z6Mk${userId.replace(/-/g, "")}`,
-      display_name: "Seeded",
-      roles,
-      registered_at: new Date().toISOString(),
-    },
-    metadata: { correlation_id: crypto.randomUUID(), producer: "identity" },
-  });
-}
+const userRegistered = (userId: string, roles?: UserRole[]) =>
+  userRegisteredEvent(userId, { roles });
 
 /** Puts events on their streams as the relay would, and lets the consumer group read them all. */
-async function deliver(events: readonly OutboxEvent[]): Promise<void> {
-  for (const event of events) {
-    await service.redis.xadd(
-      eventStreamKey(prefix, event.aggregate_type),
-      "*",
-      ...encodeEntry(event.event_id, event.event_type, JSON.stringify(event)),
-    );
-  }
-  while ((await consumer.pollOnce()) > 0) {}
-}
+const deliver = (events: readonly OutboxEvent[]) =>
+  deliverEvents(service.redis, prefix, consumer, events);
 
-async function count(query: SQL): Promise<number> {
-  const result = await service.db.execute<{ n: number }>(query);
-  return result.rows[0]?.n ?? 0;
-}
+const count = (query: SQL) => countRows(service.db, query);
 
 governanceContract(target, {
   ensureUsers: (users) => deliver(users.map((user) => userRegistered(user.id, user.roles))),

@@ -1,19 +1,20 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEvent } from "@/lib/contracts/events/create-event";
-import { USER_REGISTERED_V1, type UserRole } from "@/lib/contracts/identity";
+import type { UserRole } from "@/lib/contracts/identity";
 import { LEARNING_ROUTES } from "@/lib/contracts/learning";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
 import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
-import { encodeEntry } from "@/lib/events/stream-entry";
-import { deadLetterKey, eventStreamKey } from "@/lib/events/stream-keys";
+import { deadLetterKey } from "@/lib/events/stream-keys";
 import { deleteKeys, uniquePrefix } from "@/lib/events/testing/harness";
 import type { OutboxEvent } from "@/lib/events/transport-event";
 import { callRoute } from "@/lib/http/call-route";
 import { tokenFor } from "@/lib/testing/contract-target";
 import { learningContract } from "@/lib/testing/contracts/learning-contract";
+import { userRegisteredEvent } from "@/lib/testing/domain-events";
+import { deliverEvents } from "@/lib/testing/event-delivery";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
+import { countRows } from "@/lib/testing/sql-count";
 import { buildLearningApp } from "./app";
 import { LEARNING_CONSUMER } from "./handlers";
 
@@ -43,41 +44,18 @@ afterAll(async () => {
 
 const target = () => ({ service: "learning", baseUrl: service.baseUrl });
 
-function userRegistered(userId: string, roles: UserRole[] = ["student"], eventId?: string) {
-  return createEvent(USER_REGISTERED_V1, {
-    aggregateId: userId,
-    eventId,
-    data: {
-      user_id: userId,
-      did: `did:key:z6Mk${userId.replace(/-/g, "")}`,
-      display_name: "Seeded",
-      roles,
-      registered_at: new Date().toISOString(),
-    },
-    metadata: { correlation_id: crypto.randomUUID(), producer: "identity" },
-  });
-}
+const userRegistered = (userId: string, roles?: UserRole[]) =>
+  userRegisteredEvent(userId, { roles });
 
 /** Puts events on their streams as the relay would, and lets the consumer group read them all. */
-async function deliver(events: readonly OutboxEvent[]): Promise<void> {
-  for (const event of events) {
-    await service.redis.xadd(
-      eventStreamKey(prefix, event.aggregate_type),
-      "*",
-      ...encodeEntry(event.event_id, event.event_type, JSON.stringify(event)),
-    );
-  }
-  while ((await consumer.pollOnce()) > 0) {}
-}
+const deliver = (events: readonly OutboxEvent[]) =>
+  deliverEvents(service.redis, prefix, consumer, events);
 
 learningContract(target, {
   ensureUsers: (users) => deliver(users.map((user) => userRegistered(user.id, user.roles))),
 });
 
-async function count(query: ReturnType<typeof sql>): Promise<number> {
-  const result = await service.db.execute<{ n: number }>(query);
-  return result.rows[0]?.n ?? 0;
-}
+const count = (query: SQL) => countRows(service.db, query);
 
 describe("learning service", () => {
   it("writes learning.InteractionCreated to its outbox with the interaction, and nothing on 422", async () => {

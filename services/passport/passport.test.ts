@@ -1,15 +1,14 @@
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvent } from "@/lib/contracts/events/create-event";
-import { USER_REGISTERED_V1, type UserRole } from "@/lib/contracts/identity";
+import type { UserRole } from "@/lib/contracts/identity";
 import { INTERACTION_CREATED_V1 } from "@/lib/contracts/learning";
 import { PASSPORT_ROUTES } from "@/lib/contracts/passport";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
 import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import type { EventHandler } from "@/lib/events/event-handler";
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
-import { encodeEntry } from "@/lib/events/stream-entry";
-import { deadLetterKey, eventStreamKey } from "@/lib/events/stream-keys";
+import { deadLetterKey } from "@/lib/events/stream-keys";
 import { deleteKeys, uniquePrefix } from "@/lib/events/testing/harness";
 import type { OutboxEvent } from "@/lib/events/transport-event";
 import { callRoute } from "@/lib/http/call-route";
@@ -18,7 +17,10 @@ import {
   type PassportSeedInteraction,
   passportContract,
 } from "@/lib/testing/contracts/passport-contract";
+import { userRegisteredEvent } from "@/lib/testing/domain-events";
+import { deliverEvents } from "@/lib/testing/event-delivery";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
+import { countRows } from "@/lib/testing/sql-count";
 import { buildPassportApp } from "./app";
 import { interactionCreatedHandler, PASSPORT_CONSUMER, userRegisteredHandler } from "./handlers";
 
@@ -53,18 +55,8 @@ const metadata = () => ({
   traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 });
 
-function userRegistered(userId: string, roles: UserRole[] = ["student"]) {
-  return createEvent(USER_REGISTERED_V1, {
-    aggregateId: userId,
-    data: {
-      user_id: userId,
-      did: `did:key:z6Mk${userId.replace(/-/g, "")}`,
-      display_name: "Seeded",
-      roles,
-      registered_at: new Date().toISOString(),
-    },
-    metadata: metadata(),
-  });
+function userRegistered(userId: string, roles?: UserRole[]) {
+  return userRegisteredEvent(userId, { roles, metadata: metadata() });
 }
 
 function interactionCreated(interaction: PassportSeedInteraction) {
@@ -96,16 +88,8 @@ function interaction(studentId: string, id = crypto.randomUUID()): PassportSeedI
 }
 
 /** Puts events on their streams as the relay would, and lets the consumer group read them all. */
-async function deliver(events: readonly OutboxEvent[]): Promise<void> {
-  for (const event of events) {
-    await service.redis.xadd(
-      eventStreamKey(prefix, event.aggregate_type),
-      "*",
-      ...encodeEntry(event.event_id, event.event_type, JSON.stringify(event)),
-    );
-  }
-  while ((await consumer.pollOnce()) > 0) {}
-}
+const deliver = (events: readonly OutboxEvent[]) =>
+  deliverEvents(service.redis, prefix, consumer, events);
 
 /** Runs a handler in a transaction of its own, without the consumer's inbox. */
 function handleDirectly(handler: EventHandler, event: OutboxEvent) {
@@ -114,10 +98,7 @@ function handleDirectly(handler: EventHandler, event: OutboxEvent) {
   );
 }
 
-async function count(query: SQL): Promise<number> {
-  const result = await service.db.execute<{ n: number }>(query);
-  return result.rows[0]?.n ?? 0;
-}
+const count = (query: SQL) => countRows(service.db, query);
 
 passportContract(target, {
   ensureUsers: (users) => deliver(users.map((user) => userRegistered(user.id, user.roles))),

@@ -7,13 +7,12 @@ import { REPUTATION_ROUTES } from "@/lib/contracts/reputation";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
 import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
-import { encodeEntry } from "@/lib/events/stream-entry";
-import { eventStreamKey } from "@/lib/events/stream-keys";
 import { deleteKeys, uniquePrefix } from "@/lib/events/testing/harness";
 import type { OutboxEvent } from "@/lib/events/transport-event";
 import { callRoute } from "@/lib/http/call-route";
 import { tokenFor } from "@/lib/testing/contract-target";
 import { reputationContract, type TutoringPair } from "@/lib/testing/contracts/reputation-contract";
+import { deliverEvents } from "@/lib/testing/event-delivery";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
 import { buildReputationApp } from "./app";
 import { REPUTATION_CONSUMER } from "./handlers";
@@ -78,16 +77,8 @@ function sessionCompleted(pair: TutoringPair, sessionId: string = crypto.randomU
 }
 
 /** Puts events on their streams as the relay would, and lets the consumer group read them all. */
-async function deliver(events: readonly OutboxEvent[]): Promise<void> {
-  for (const event of events) {
-    await service.redis.xadd(
-      eventStreamKey(prefix, event.aggregate_type),
-      "*",
-      ...encodeEntry(event.event_id, event.event_type, JSON.stringify(event)),
-    );
-  }
-  while ((await consumer.pollOnce()) > 0) {}
-}
+const deliver = (events: readonly OutboxEvent[]) =>
+  deliverEvents(service.redis, prefix, consumer, events);
 
 reputationContract(target, {
   recordInteraction: (pair) => deliver([interactionCreated(pair)]),

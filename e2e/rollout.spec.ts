@@ -81,6 +81,7 @@ test("a rollout plan's canary breaks; slo-guard rolls it back and the board show
   await start.getByLabel("Reason").fill("progressive rollout of governance");
   await start.getByRole("button", { name: "Start rollout" }).click();
   await expect(operator.getByTestId("rollout-status").first()).toContainText("step 1/3 at 30 %");
+  await operator.screenshot({ path: "reports/domain-rollout.png", fullPage: true });
 
   const traffic = startTraffic(50);
   try {

@@ -105,6 +105,7 @@ const children = [
     ...withSecret,
     GOVERNANCE_DATABASE: stack.governanceDatabase,
     PORT: String(stack.ports.governance),
+    LOG_LEVEL: "fatal", // the rollout spec breaks it on purpose: its 500s are expected
   }),
   start("npx", ["tsx", "services/api-gateway/main.ts"], {
     ...withSecret,

@@ -26,7 +26,11 @@ export function RolloutPanel({ domain }: { domain: DomainView }) {
   const plan = useQuery(
     trpc.rollout.active.queryOptions({ domain: domain.name }, { refetchInterval: LIVE_REFRESH_MS }),
   );
+  const [reason, setReason] = useState("");
+  const [steps, setSteps] = useState("1, 5, 25, 50, 100");
+  const [holds, setHolds] = useState("60");
   const refresh = async () => {
+    setReason("");
     await queryClient.invalidateQueries(trpc.rollout.pathFilter());
     await queryClient.invalidateQueries(trpc.migration.pathFilter());
   };
@@ -36,9 +40,6 @@ export function RolloutPanel({ domain }: { domain: DomainView }) {
   const pause = useMutation(trpc.rollout.pause.mutationOptions(options));
   const resume = useMutation(trpc.rollout.resume.mutationOptions(options));
   const abort = useMutation(trpc.rollout.abort.mutationOptions(options));
-  const [reason, setReason] = useState("");
-  const [steps, setSteps] = useState("1, 5, 25, 50, 100");
-  const [holds, setHolds] = useState("60");
   const error = start.error ?? promote.error ?? pause.error ?? resume.error ?? abort.error;
 
   function submitStart(event: FormEvent) {

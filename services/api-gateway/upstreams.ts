@@ -71,21 +71,25 @@ export class Upstreams {
    * UpstreamTimeoutError past the deadline, else undici's errors (see classifyUpstreamError).
    */
   async call(side: Side, base: URL, request: UpstreamRequest): Promise<UpstreamAnswer> {
-    // undici's own timeouts tick in half seconds; the deadline is kept by a native timer
-    const deadline = AbortSignal.timeout(this.settings.timeoutMs[side]);
+    // undici's own timeouts tick in half seconds; the deadline is kept by a native timer, cleared
+    // as soon as the answer is in (AbortSignal.timeout would keep one alive per call for 10 s).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.settings.timeoutMs[side]);
     try {
       const response = await this.pool(side, base).request({
         method: request.method,
         path: request.path,
         headers: request.headers,
         body: request.body,
-        signal: deadline,
+        signal: deadline.signal,
       });
       const body = Buffer.from(await response.body.arrayBuffer());
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
-      if (deadline.aborted) throw new UpstreamTimeoutError(this.settings.timeoutMs[side]);
+      if (deadline.signal.aborted) throw new UpstreamTimeoutError(this.settings.timeoutMs[side]);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -7,8 +7,8 @@ import { e2eStack } from "./stack";
 
 const stack = e2eStack();
 const gateway = `http://127.0.0.1:${stack.ports.gateway}`;
-const governanceDb = new pg.Pool({
-  connectionString: databaseUrlFor(stack.serverUrl, stack.governanceDatabase),
+const learningDb = new pg.Pool({
+  connectionString: databaseUrlFor(stack.serverUrl, stack.learningDatabase),
   max: 1,
 });
 
@@ -20,7 +20,7 @@ function startTraffic(perSecond: number) {
     while (running) {
       const batch = Array.from({ length: perSecond / 10 }, async () => {
         try {
-          const response = await fetch(`${gateway}/api/governance/v1/proposals?limit=1`, {
+          const response = await fetch(`${gateway}/api/learning/v1/interactions?limit=1`, {
             headers: { "x-keiko-user": crypto.randomUUID() },
             signal: AbortSignal.timeout(3_000),
           });
@@ -47,10 +47,10 @@ function startTraffic(perSecond: number) {
 }
 
 test.afterAll(async () => {
-  await governanceDb
-    .query("alter table if exists proposals_broken rename to proposals")
+  await learningDb
+    .query("alter table if exists interactions_broken rename to interactions")
     .catch(() => undefined);
-  await governanceDb.end();
+  await learningDb.end();
 });
 
 test("a rollout plan's canary breaks; slo-guard rolls it back and the board shows it", async ({
@@ -58,9 +58,13 @@ test("a rollout plan's canary breaks; slo-guard rolls it back and the board show
 }) => {
   test.setTimeout(120_000);
   const operator = await signIn(browser, E2E_DLQ_OPERATOR.username, E2E_DLQ_OPERATOR.password);
+  // Start from legacy whatever an earlier spec left learning in (already-on-legacy is refused: fine).
+  await operator.request.post("/api/trpc/migration.rollback", {
+    data: { json: { domain: "learning", reason: "start the rollout spec from legacy" } },
+  });
 
   // A tight SLO so a short test judges it: 5 % errors over 5 s, from 10 requests.
-  await operator.goto("/domains/governance");
+  await operator.goto("/domains/learning");
   const policy = operator.getByRole("form", { name: "SLO policy" });
   await policy.getByLabel("Max error rate (%)").fill("5");
   await policy.getByLabel("Min requests").fill("10");
@@ -71,14 +75,14 @@ test("a rollout plan's canary breaks; slo-guard rolls it back and the board show
   // legacy → shadow, then the parity the gateway would have measured, then the rollout.
   await operator.getByRole("button", { name: "Advance…" }).click();
   const dialog = operator.getByRole("dialog");
-  await dialog.getByLabel("Reason").fill("mirror governance traffic");
+  await dialog.getByLabel("Reason").fill("mirror learning traffic");
   await dialog.getByRole("button", { name: "Confirm: shadow" }).click();
   await expect(dialog).toBeHidden();
-  await setParity("governance", 500, 0);
+  await setParity("learning", 500, 0);
   const start = operator.getByRole("form", { name: "start rollout" });
   await start.getByLabel("Canary steps (%)").fill("30, 60, 100");
   await start.getByLabel("Hold per step").fill("300");
-  await start.getByLabel("Reason").fill("progressive rollout of governance");
+  await start.getByLabel("Reason").fill("progressive rollout of learning");
   await start.getByRole("button", { name: "Start rollout" }).click();
   await expect(operator.getByTestId("rollout-status").first()).toContainText("step 1/3 at 30 %");
   await operator.screenshot({ path: "reports/domain-rollout.png", fullPage: true });
@@ -88,11 +92,11 @@ test("a rollout plan's canary breaks; slo-guard rolls it back and the board show
     // Traffic flows to both sides, and the resilience page shows the canary's upstream.
     const seen = () => JSON.stringify(traffic.results);
     await expect
-      .poll(() => traffic.results.bySide.governance ?? 0, { timeout: 15_000, message: seen() })
+      .poll(() => traffic.results.bySide.learning ?? 0, { timeout: 15_000, message: seen() })
       .toBeGreaterThan(10);
     expect(traffic.results.bySide["legacy-runtime"] ?? 0, seen()).toBeGreaterThan(10);
     await operator.goto("/resilience");
-    await expect(operator.getByTestId("breaker-governance:service")).toBeVisible({
+    await expect(operator.getByTestId("breaker-learning:service")).toBeVisible({
       timeout: 10_000,
     });
     await operator.screenshot({ path: "reports/resilience.png", fullPage: true });
@@ -100,12 +104,12 @@ test("a rollout plan's canary breaks; slo-guard rolls it back and the board show
     // The fault: the new service loses its table and answers 500.
     await operator.goto("/");
     const faultAt = Date.now();
-    await governanceDb.query("alter table proposals rename to proposals_broken");
-    const row = boardRow(operator, "governance");
+    await learningDb.query("alter table interactions rename to interactions_broken");
+    const row = boardRow(operator, "learning");
     await expect(row.getByTestId("state-badge")).toHaveText("legacy", { timeout: 20_000 });
     const shownAfterMs = Date.now() - faultAt;
     await expect(operator.getByTestId("guard-alerts")).toContainText(
-      "slo-guard rolled governance back to legacy",
+      "slo-guard rolled learning back to legacy",
     );
     await expect(operator.getByTestId("guard-alerts")).toContainText("error rate");
     await expect(row.getByTestId("updated-by")).toHaveText("by slo-guard");

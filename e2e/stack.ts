@@ -11,9 +11,9 @@ export function e2eStack(runId = process.env.E2E_RUN_ID) {
     controlDatabase: `keiko_e2e_${runId}_control`,
     passportDatabase: `keiko_e2e_${runId}_passport`,
     legacyDatabase: `keiko_e2e_${runId}_legacy`,
-    governanceDatabase: `keiko_e2e_${runId}_governance`,
+    learningDatabase: `keiko_e2e_${runId}_learning`,
     /** Ports of the e2e stack's own processes, away from `npm start`'s. */
-    ports: { gateway: 18080, legacy: 18090, governance: 18105 },
+    ports: { gateway: 18080, legacy: 18090, learning: 18102 },
     keyPrefix: `e2e:${runId}:`,
     serverUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",

@@ -1,7 +1,7 @@
 /**
  * The stack Playwright drives, on databases and a Redis key prefix of its own: keiko_control
  * (migrated, seeded), the passport consumer (short retries, so a poison event reaches the
- * dead-letter queue in about a second), the legacy runtime, the governance service, the gateway
+ * dead-letter queue in about a second), the legacy runtime, the learning service, the gateway
  * routing between them, slo-guard, and the console's production build on E2E_PORT. Everything is dropped when Playwright stops us; what a killed
  * run left behind is dropped at the next start.
  */
@@ -55,7 +55,7 @@ async function prepare(): Promise<void> {
   for (const [database, folder] of [
     [stack.passportDatabase, "passport"],
     [stack.legacyDatabase, "legacy"],
-    [stack.governanceDatabase, "governance"],
+    [stack.learningDatabase, "learning"],
   ] as const) {
     await ensureDatabase(stack.serverUrl, database);
     await migrateDatabase(databaseUrlFor(stack.serverUrl, database), folder);
@@ -66,8 +66,8 @@ async function prepare(): Promise<void> {
   await routes.query("update domains set legacy_url = $1", [
     `http://127.0.0.1:${stack.ports.legacy}`,
   ]);
-  await routes.query("update domains set service_url = $1 where name = 'governance'", [
-    `http://127.0.0.1:${stack.ports.governance}`,
+  await routes.query("update domains set service_url = $1 where name = 'learning'", [
+    `http://127.0.0.1:${stack.ports.learning}`,
   ]);
   await routes.end();
 }
@@ -101,10 +101,10 @@ const children = [
     LEGACY_RUNTIME_DATABASE: stack.legacyDatabase,
     PORT: String(stack.ports.legacy),
   }),
-  start("npx", ["tsx", "services/governance/main.ts"], {
+  start("npx", ["tsx", "services/learning/main.ts"], {
     ...withSecret,
-    GOVERNANCE_DATABASE: stack.governanceDatabase,
-    PORT: String(stack.ports.governance),
+    LEARNING_DATABASE: stack.learningDatabase,
+    PORT: String(stack.ports.learning),
     LOG_LEVEL: "fatal", // the rollout spec breaks it on purpose: its 500s are expected
   }),
   start("npx", ["tsx", "services/api-gateway/main.ts"], {
@@ -142,7 +142,7 @@ async function stop(code: number): Promise<void> {
     ),
   );
   await dropDatabase(stack.serverUrl, stack.controlDatabase).catch(() => undefined);
-  for (const database of [stack.passportDatabase, stack.legacyDatabase, stack.governanceDatabase]) {
+  for (const database of [stack.passportDatabase, stack.legacyDatabase, stack.learningDatabase]) {
     await dropDatabase(stack.serverUrl, database).catch(() => undefined);
   }
   const redis = new Redis(stack.redisUrl);

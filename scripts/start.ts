@@ -120,7 +120,9 @@ async function main(config: LauncherConfig): Promise<void> {
   const rule = "-".repeat(64);
   console.log(rule);
   console.log(`Keiko console: ${config.nextauthUrl}`);
-  console.log("API gateway:   http://127.0.0.1:8080  (demo traffic: npx tsx scripts/demo-traffic.ts)");
+  console.log(
+    "API gateway:   http://127.0.0.1:8080  (demo traffic: npx tsx scripts/demo-traffic.ts)",
+  );
   if (!seeded.adminCreated) {
     console.log(
       "operators: an operator account exists already; sign in with it (no password shown)",

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNotNull, isNull, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lte, type SQL } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { z } from "zod";
 import type {
@@ -7,9 +7,9 @@ import type {
   Proposal,
   ProposalStatus,
 } from "@/lib/contracts/governance";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import type { EventsDatabase, EventsTransaction } from "@/lib/events/events-database";
 import { HttpError } from "@/lib/http/http-error";
-import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
 import { requireMember } from "./members";
 import { proposalStatus } from "./proposal-status";
 import { proposals } from "./schema";
@@ -109,7 +109,6 @@ export async function listProposals(
   db: GovernanceDb,
   query: z.output<typeof ListProposalsQuerySchema>,
 ) {
-  const before = decodeCursor(query.cursor);
   const now = new Date();
   const rows = await db
     .select()
@@ -117,20 +116,15 @@ export async function listProposals(
     .where(
       and(
         query.status ? statusCondition(query.status, now) : undefined,
-        before
-          ? or(
-              lt(proposals.createdAt, before.createdAt),
-              and(eq(proposals.createdAt, before.createdAt), lt(proposals.id, before.id)),
-            )
-          : undefined,
+        afterCursor(query.cursor, { at: proposals.createdAt, id: proposals.id }, "newest-first"),
       ),
     )
     .orderBy(desc(proposals.createdAt), desc(proposals.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((row) => toProposal(row, now)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-  };
+  return pageOfRows(
+    rows,
+    query.limit,
+    (row) => toProposal(row, now),
+    (row) => row,
+  );
 }

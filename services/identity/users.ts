@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { z } from "zod";
 import { createEvent } from "@/lib/contracts/events/create-event";
@@ -9,9 +9,9 @@ import {
   USER_REGISTERED_V1,
   type User,
 } from "@/lib/contracts/identity";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { publishInTransaction } from "@/lib/events/publish";
 import { HttpError } from "@/lib/http/http-error";
-import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
 import { outbox, users } from "./schema";
 
 export type IdentityDb = NodePgDatabase;
@@ -78,27 +78,16 @@ export async function resolveDid(db: IdentityDb, did: string): Promise<User> {
 
 /** Oldest first, keyset-paged on (created_at, id). */
 export async function listUsers(db: IdentityDb, query: z.output<typeof ListUsersQuerySchema>) {
-  const after = decodeCursor(query.cursor);
   const rows = await db
     .select()
     .from(users)
     .where(
       and(
         query.role ? sql`${query.role} = any(${users.roles})` : undefined,
-        after
-          ? or(
-              gt(users.createdAt, after.createdAt),
-              and(eq(users.createdAt, after.createdAt), gt(users.id, after.id)),
-            )
-          : undefined,
+        afterCursor(query.cursor, { at: users.createdAt, id: users.id }, "oldest-first"),
       ),
     )
     .orderBy(asc(users.createdAt), asc(users.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toUser),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-  };
+  return pageOfRows(rows, query.limit, toUser, (row) => row);
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { z } from "zod";
 import { createEvent } from "@/lib/contracts/events/create-event";
@@ -9,9 +9,9 @@ import {
   type Interaction,
   type ListInteractionsQuerySchema,
 } from "@/lib/contracts/learning";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { publishInTransaction } from "@/lib/events/publish";
 import { HttpError } from "@/lib/http/http-error";
-import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
 import { unknownUsers } from "./known-users";
 import { interactions, outbox } from "./schema";
 
@@ -97,7 +97,6 @@ export async function listInteractions(
   db: LearningDb,
   query: z.output<typeof ListInteractionsQuerySchema>,
 ) {
-  const after = decodeCursor(query.cursor);
   const rows = await db
     .select()
     .from(interactions)
@@ -106,20 +105,14 @@ export async function listInteractions(
         query.studentId ? eq(interactions.studentId, query.studentId) : undefined,
         query.tutorId ? eq(interactions.tutorId, query.tutorId) : undefined,
         query.type ? eq(interactions.type, query.type) : undefined,
-        after
-          ? or(
-              gt(interactions.createdAt, after.createdAt),
-              and(eq(interactions.createdAt, after.createdAt), gt(interactions.id, after.id)),
-            )
-          : undefined,
+        afterCursor(
+          query.cursor,
+          { at: interactions.createdAt, id: interactions.id },
+          "oldest-first",
+        ),
       ),
     )
     .orderBy(asc(interactions.createdAt), asc(interactions.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toInteraction),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-  };
+  return pageOfRows(rows, query.limit, toInteraction, (row) => row);
 }

@@ -1,10 +1,10 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { z } from "zod";
 import type { CreateOfferBody, ListOffersQuerySchema, Offer } from "@/lib/contracts/marketplace";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import type { EventsDatabase, EventsTransaction } from "@/lib/events/events-database";
 import { HttpError } from "@/lib/http/http-error";
-import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
 import { findKnownUser } from "./known-users";
 import { offers } from "./schema";
 
@@ -89,7 +89,6 @@ export async function withdrawOffer(db: MarketplaceDb, id: string): Promise<Offe
 
 /** Newest first, keyset-paged on (created_at, id), filtered by tutor, exact subject and status. */
 export async function listOffers(db: MarketplaceDb, query: z.output<typeof ListOffersQuerySchema>) {
-  const before = decodeCursor(query.cursor);
   const rows = await db
     .select()
     .from(offers)
@@ -98,20 +97,10 @@ export async function listOffers(db: MarketplaceDb, query: z.output<typeof ListO
         query.tutorId ? eq(offers.tutorId, query.tutorId) : undefined,
         query.subject ? eq(offers.subject, query.subject) : undefined,
         query.status ? eq(offers.status, query.status) : undefined,
-        before
-          ? or(
-              lt(offers.createdAt, before.createdAt),
-              and(eq(offers.createdAt, before.createdAt), lt(offers.id, before.id)),
-            )
-          : undefined,
+        afterCursor(query.cursor, { at: offers.createdAt, id: offers.id }, "newest-first"),
       ),
     )
     .orderBy(desc(offers.createdAt), desc(offers.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toOffer),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-  };
+  return pageOfRows(rows, query.limit, toOffer, (row) => row);
 }

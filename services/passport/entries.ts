@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { z } from "zod";
 import { createEvent } from "@/lib/contracts/events/create-event";
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
@@ -8,10 +8,10 @@ import {
   type ListPassportEntriesQuerySchema,
   type PassportEntry,
 } from "@/lib/contracts/passport";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import type { EventsTransaction } from "@/lib/events/events-database";
 import { publishInTransaction } from "@/lib/events/publish";
 import { HttpError } from "@/lib/http/http-error";
-import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
 import { findPassport, type PassportDb, requirePassport } from "./passports";
 import { outbox, passportEntries } from "./schema";
 
@@ -110,7 +110,6 @@ export async function listEntries(
   userId: string,
   query: z.output<typeof ListPassportEntriesQuerySchema>,
 ) {
-  const before = decodeCursor(query.cursor);
   await requirePassport(db, userId);
   const rows = await db
     .select()
@@ -119,26 +118,17 @@ export async function listEntries(
       and(
         eq(passportEntries.userId, userId),
         query.kind ? eq(passportEntries.kind, query.kind) : undefined,
-        before
-          ? or(
-              lt(passportEntries.occurredAt, before.createdAt),
-              and(
-                eq(passportEntries.occurredAt, before.createdAt),
-                lt(passportEntries.id, before.id),
-              ),
-            )
-          : undefined,
+        afterCursor(
+          query.cursor,
+          { at: passportEntries.occurredAt, id: passportEntries.id },
+          "newest-first",
+        ),
       ),
     )
     .orderBy(...entryOrder)
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toEntry),
-    nextCursor:
-      rows.length > query.limit && last
-        ? encodeCursor({ createdAt: last.occurredAt, id: last.id })
-        : null,
-  };
+  return pageOfRows(rows, query.limit, toEntry, (row) => ({
+    createdAt: row.occurredAt,
+    id: row.id,
+  }));
 }

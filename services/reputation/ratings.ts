@@ -1,9 +1,9 @@
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
 import type { CreateRatingBody, ListRatingsQuerySchema, Rating } from "@/lib/contracts/reputation";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
-import { decodeCursor, encodeCursor } from "@/lib/http/keyset-cursor";
 import { ratings } from "./schema";
 import { type ReputationDb, recomputeScore } from "./scores";
 
@@ -62,7 +62,6 @@ export async function listRatings(
   db: ReputationDb,
   query: z.output<typeof ListRatingsQuerySchema>,
 ) {
-  const after = decodeCursor(query.cursor);
   const rows = await db
     .select()
     .from(ratings)
@@ -70,20 +69,10 @@ export async function listRatings(
       and(
         query.subjectId ? eq(ratings.subjectId, query.subjectId) : undefined,
         query.raterId ? eq(ratings.raterId, query.raterId) : undefined,
-        after
-          ? or(
-              gt(ratings.createdAt, after.createdAt),
-              and(eq(ratings.createdAt, after.createdAt), gt(ratings.id, after.id)),
-            )
-          : undefined,
+        afterCursor(query.cursor, { at: ratings.createdAt, id: ratings.id }, "oldest-first"),
       ),
     )
     .orderBy(asc(ratings.createdAt), asc(ratings.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toRating),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-  };
+  return pageOfRows(rows, query.limit, toRating, (row) => row);
 }

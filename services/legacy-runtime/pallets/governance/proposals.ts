@@ -10,8 +10,8 @@ import {
   type ProposalStatus,
   type Vote,
 } from "@/lib/contracts/governance";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
-import { afterCursor, pageOfRows } from "../../paging";
 import { emit, type LegacyDb, type LegacyTx } from "../../runtime";
 import { proposals, votes } from "../../schema/governance";
 import { users } from "../../schema/identity";

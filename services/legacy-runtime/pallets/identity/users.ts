@@ -7,8 +7,8 @@ import {
   USER_REGISTERED_V1,
   type User,
 } from "@/lib/contracts/identity";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
-import { afterCursor, pageOfRows } from "../../paging";
 import { emit, type LegacyDb } from "../../runtime";
 import { users } from "../../schema/identity";
 import { openPassport } from "../passport/entries";

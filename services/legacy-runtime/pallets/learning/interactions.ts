@@ -7,8 +7,8 @@ import {
   type Interaction,
   type ListInteractionsQuerySchema,
 } from "@/lib/contracts/learning";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
-import { afterCursor, pageOfRows } from "../../paging";
 import { causedBy, emit, type LegacyDb, type LegacyTx } from "../../runtime";
 import { users } from "../../schema/identity";
 import { interactions } from "../../schema/learning";

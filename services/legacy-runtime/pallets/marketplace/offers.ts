@@ -1,8 +1,8 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { z } from "zod";
 import type { CreateOfferBody, ListOffersQuerySchema, Offer } from "@/lib/contracts/marketplace";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
-import { afterCursor, pageOfRows } from "../../paging";
 import type { LegacyDb } from "../../runtime";
 import { users } from "../../schema/identity";
 import { offers } from "../../schema/marketplace";

@@ -11,8 +11,8 @@ import {
   type Passport,
   type PassportEntry,
 } from "@/lib/contracts/passport";
+import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
-import { afterCursor, pageOfRows } from "../../paging";
 import { causedBy, emit, type LegacyDb, type LegacyTx } from "../../runtime";
 import { users } from "../../schema/identity";
 import { passportEntries } from "../../schema/passport";

@@ -6,7 +6,7 @@ export type Direction = "oldest-first" | "newest-first";
 
 /**
  * The condition "after the cursor" of a list ordered by (`at`, `id`) in `direction`, or undefined
- * on the first page; a cursor this runtime did not hand out is a 400.
+ * on the first page; a cursor the service did not hand out is a 400.
  */
 export function afterCursor(
   cursor: string | undefined,

@@ -1,5 +1,7 @@
 import { type Browser, expect, type Page } from "@playwright/test";
 import { Redis } from "ioredis";
+import type { DomainName } from "@/lib/contracts/domains";
+import { parityCountsKey } from "@/lib/parity/parity-store";
 import { e2eStack } from "./stack";
 
 /** Opens a fresh browser context (its own cookies) and signs in through the login form. */
@@ -20,11 +22,11 @@ export function boardRow(page: Page, domain: string) {
 }
 
 /** Writes a domain's shadow parity counts into the stack's Redis, as the gateway would. */
-export async function setParity(domain: string, matched: number, mismatched: number) {
+export async function setParity(domain: DomainName, matched: number, mismatched: number) {
   const stack = e2eStack();
   const redis = new Redis(stack.redisUrl);
   try {
-    await redis.hset(`${stack.keyPrefix}parity:${domain}`, { matched, mismatched });
+    await redis.hset(parityCountsKey(stack.keyPrefix, domain), { matched, mismatched });
   } finally {
     redis.disconnect();
   }

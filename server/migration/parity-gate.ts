@@ -1,10 +1,11 @@
+import type { DomainName } from "@/lib/contracts/domains";
 import { DomainError } from "@/server/errors";
 
 /** Matched and mismatched shadow pairs of a domain, as the gateway counts them. */
 export type ParityCounts = { matched: number; mismatched: number };
 
 /** Where the control plane reads parity from (Redis in production, anything in tests). */
-export type ParityLookup = (domain: string) => Promise<ParityCounts>;
+export type ParityLookup = (domain: DomainName) => Promise<ParityCounts>;
 
 /** Percentage of matching pairs, or null before the first comparison. */
 export function parityPercent(counts: ParityCounts): number | null {

@@ -1,5 +1,7 @@
 import { Redis } from "ioredis";
+import type { DomainName } from "@/lib/contracts/domains";
 import type { OperatorRole } from "@/lib/contracts/operators";
+import { parityCountsKey } from "@/lib/parity/parity-store";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createControlDb } from "@/server/db/client";
 import { seedDomains } from "@/server/migration/domain-catalog";
@@ -44,8 +46,8 @@ export async function createControlFixture() {
     operator: callerFor(people.operator),
     admin: callerFor(people.admin),
     /** Writes shadow parity counts as the gateway would. */
-    async setParity(domain: string, matched: number, mismatched: number) {
-      await redis.hset(`${bus.prefix}parity:${domain}`, { matched, mismatched });
+    async setParity(domain: DomainName, matched: number, mismatched: number) {
+      await redis.hset(parityCountsKey(bus.prefix, domain), { matched, mismatched });
     },
     async close() {
       const keys = await redis.keys(`${bus.prefix}*`);

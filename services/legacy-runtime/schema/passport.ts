@@ -18,6 +18,8 @@ export const passportEntries = pgTable(
     description: text("description"),
     /** The event the entry was built from (registration, interaction), else null. */
     sourceEventId: uuid("source_event_id"),
+    /** What the entry was derived from (`registration:<user>`, `interaction:<id>`), as in the passport service. */
+    sourceKey: text("source_key").unique(),
     issuerId: uuid("issuer_id").references(() => users.id),
     /** What the entry adds to the passport's learning time (interaction entries only). */
     learningSeconds: integer("learning_seconds").notNull().default(0),

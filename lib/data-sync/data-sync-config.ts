@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { databaseUrlFor, parseEnv } from "@/lib/config/parse-env";
+import { DOMAIN_NAMES, type DomainName } from "@/lib/contracts/domains";
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+const databaseName = z.string().regex(/^[a-z_][a-z0-9_]*$/, "database names are a-z, 0-9, _");
+
+/** Environment of the data sync worker (workers/data-sync.ts). */
+export const DataSyncEnvSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: "is required (the PostgreSQL server URL)" })
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://"),
+  CONTROL_DATABASE: databaseName.default("keiko_control"),
+  LEGACY_DATABASE: databaseName.default("keiko_legacy"),
+  /** `keiko_<domain>` unless set: a comma list of `<domain>=<database>` overrides (tests). */
+  SERVICE_DATABASES: z.string().default(""),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Changes read per batch and direction. */
+  DATA_SYNC_BATCH_SIZE: positiveInt(500, 10_000),
+  /** Legacy rows per backfill chunk. */
+  DATA_SYNC_CHUNK_SIZE: positiveInt(1000, 50_000),
+  /** With nothing notified, look again this often. */
+  DATA_SYNC_IDLE_MS: positiveInt(250, 60_000),
+  /** `1`: start every backfill not started yet (the launcher's default, so the demo moves). */
+  DATA_SYNC_AUTO_BACKFILL: z.enum(["0", "1"]).default("0"),
+  /** Each domain whose backfill is complete is verified this often (and on demand). */
+  DATA_VERIFY_INTERVAL_MS: positiveInt(300_000, 7 * 24 * 3600 * 1000),
+  DATA_VERIFY_CHUNK_SIZE: positiveInt(2000, 50_000),
+  /** A differing row is read again this long after, up to 3 times, before it counts. */
+  DATA_VERIFY_RECHECK_MS: positiveInt(500, 60_000),
+});
+
+export type DataSyncConfig = z.infer<typeof DataSyncEnvSchema> & {
+  controlUrl: string;
+  legacyUrl: string;
+  serviceUrls: Record<DomainName, string>;
+};
+
+/** Reads the worker's configuration once; a bad value throws one line naming the variable. */
+export function loadDataSyncConfig(env: Record<string, string | undefined>): DataSyncConfig {
+  const parsed = parseEnv(DataSyncEnvSchema, env);
+  const overrides = new Map<string, string>();
+  for (const pair of parsed.SERVICE_DATABASES.split(",").filter(Boolean)) {
+    const [domain, database] = pair.split("=").map((part) => part.trim());
+    const name = databaseName.safeParse(database);
+    if (!domain || !(DOMAIN_NAMES as readonly string[]).includes(domain) || !name.success) {
+      throw new Error(
+        `invalid configuration: SERVICE_DATABASES: expected <domain>=<database>, got "${pair}"`,
+      );
+    }
+    overrides.set(domain, name.data);
+  }
+  const serviceUrls = Object.fromEntries(
+    DOMAIN_NAMES.map((domain) => [
+      domain,
+      databaseUrlFor(parsed.DATABASE_URL, overrides.get(domain) ?? `keiko_${domain}`),
+    ]),
+  ) as Record<DomainName, string>;
+  return {
+    ...parsed,
+    controlUrl: databaseUrlFor(parsed.DATABASE_URL, parsed.CONTROL_DATABASE),
+    legacyUrl: databaseUrlFor(parsed.DATABASE_URL, parsed.LEGACY_DATABASE),
+    serviceUrls,
+  };
+}

@@ -1,0 +1,196 @@
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { canonicalText } from "./canonical";
+import { type DomainSides, keyOf, keyString } from "./domain-sides";
+import { rowsInKeyRange, rowsWithKeys } from "./key-range";
+import type { SqlRow, SyncTable } from "./sync-table";
+
+export type DifferenceKind =
+  | "missing_in_service"
+  | "missing_in_legacy"
+  | "different"
+  | "untranslatable";
+
+export type Difference = {
+  table: string;
+  key: SqlRow;
+  kind: DifferenceKind;
+  /** The legacy row translated to the service's shape (or as it is when untranslatable). */
+  legacy: SqlRow | null;
+  service: SqlRow | null;
+};
+
+export type VerifyOptions = {
+  chunkSize: number;
+  /** A row that differs is read again this many times, this far apart, before it counts. */
+  recheckAttempts: number;
+  recheckDelayMs: number;
+  /** Differences kept with their images in the report. */
+  maxDetails: number;
+};
+
+export type VerificationReport = {
+  rowsCompared: number;
+  chunks: number;
+  chunksMismatched: number;
+  differences: Difference[];
+};
+
+type Fingerprints = Map<string, { key: SqlRow; text: string; row: SqlRow }>;
+
+function digest(prints: Fingerprints): string {
+  const hash = createHash("sha256");
+  for (const id of [...prints.keys()].sort()) hash.update(`${id}\u0000${prints.get(id)?.text}\n`);
+  return hash.digest("hex");
+}
+
+function legacyPrints(table: SyncTable, rows: readonly SqlRow[], untranslatable: Difference[]) {
+  const prints: Fingerprints = new Map();
+  for (const row of rows) {
+    const key = keyOf(table.legacy, row);
+    try {
+      const translated = table.toService(row);
+      prints.set(keyString(key), { key, text: canonicalText(translated), row: translated });
+    } catch {
+      untranslatable.push({
+        table: table.service.table,
+        key,
+        kind: "untranslatable",
+        legacy: row,
+        service: null,
+      });
+    }
+  }
+  return prints;
+}
+
+function servicePrints(table: SyncTable, rows: readonly SqlRow[]): Fingerprints {
+  const prints: Fingerprints = new Map();
+  for (const row of rows) {
+    const key = keyOf(table.service, row);
+    prints.set(keyString(key), { key, text: canonicalText(row), row });
+  }
+  return prints;
+}
+
+function diff(table: SyncTable, legacy: Fingerprints, service: Fingerprints): Difference[] {
+  const differences: Difference[] = [];
+  for (const [id, l] of legacy) {
+    const s = service.get(id);
+    if (!s)
+      differences.push({
+        table: table.service.table,
+        key: l.key,
+        kind: "missing_in_service",
+        legacy: l.row,
+        service: null,
+      });
+    else if (s.text !== l.text)
+      differences.push({
+        table: table.service.table,
+        key: l.key,
+        kind: "different",
+        legacy: l.row,
+        service: s.row,
+      });
+  }
+  for (const [id, s] of service) {
+    if (!legacy.has(id))
+      differences.push({
+        table: table.service.table,
+        key: s.key,
+        kind: "missing_in_legacy",
+        legacy: null,
+        service: s.row,
+      });
+  }
+  return differences;
+}
+
+/**
+ * Compares one table on both sides in key-ordered chunks: each chunk's rows are fingerprinted in
+ * a canonical form (the legacy row translated to the service's shape), the two digests compared,
+ * and only a chunk whose digests differ is diffed row by row. The service's rows are read by the
+ * same key range as the legacy chunk, so a row only the service has is found too.
+ */
+async function compareTable(
+  sides: DomainSides,
+  table: SyncTable,
+  options: VerifyOptions,
+  report: VerificationReport,
+  suspects: Difference[],
+): Promise<void> {
+  let after: SqlRow | null = null;
+  for (;;) {
+    const legacyRows = await rowsInKeyRange(sides.legacy, table.legacy, {
+      after,
+      upTo: null,
+      limit: options.chunkSize,
+    });
+    const last = legacyRows.at(-1);
+    const final = legacyRows.length < options.chunkSize;
+    const upTo = final || !last ? null : keyOf(table.legacy, last);
+    const serviceRows = await rowsInKeyRange(sides.service, table.service, {
+      after,
+      upTo,
+      limit: null,
+    });
+    const untranslatable: Difference[] = [];
+    const l = legacyPrints(table, legacyRows, untranslatable);
+    const s = servicePrints(table, serviceRows);
+    report.chunks += 1;
+    report.rowsCompared += Math.max(legacyRows.length, serviceRows.length);
+    if (untranslatable.length > 0 || digest(l) !== digest(s)) {
+      report.chunksMismatched += 1;
+      suspects.push(...untranslatable, ...diff(table, l, s));
+    }
+    if (final || !last) return;
+    after = keyOf(table.legacy, last);
+  }
+}
+
+/** Reads the suspect rows again on both sides; what still differs is returned. */
+async function recheck(sides: DomainSides, suspects: readonly Difference[]): Promise<Difference[]> {
+  const still: Difference[] = [];
+  for (const table of sides.translator.tables) {
+    const mine = suspects.filter((d) => d.table === table.service.table);
+    if (mine.length === 0) continue;
+    const keys = mine.map((d) => d.key);
+    const untranslatable: Difference[] = [];
+    const l = legacyPrints(
+      table,
+      await rowsWithKeys(sides.legacy, table.legacy, keys),
+      untranslatable,
+    );
+    const s = servicePrints(table, await rowsWithKeys(sides.service, table.service, keys));
+    still.push(...untranslatable, ...diff(table, l, s));
+  }
+  return still;
+}
+
+/**
+ * Verifies a domain: every synced table compared in chunks, then every row that differed read
+ * again after the sync had time to carry it (`recheckAttempts` × `recheckDelayMs`), so a row in
+ * flight is not reported as a difference. What still differs after that is.
+ */
+export async function verifyDomain(
+  sides: DomainSides,
+  options: VerifyOptions,
+): Promise<VerificationReport> {
+  const report: VerificationReport = {
+    rowsCompared: 0,
+    chunks: 0,
+    chunksMismatched: 0,
+    differences: [],
+  };
+  let suspects: Difference[] = [];
+  for (const table of sides.translator.tables) {
+    await compareTable(sides, table, options, report, suspects);
+  }
+  for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt += 1) {
+    await sleep(options.recheckDelayMs);
+    suspects = await recheck(sides, suspects);
+  }
+  report.differences = suspects;
+  return report;
+}

@@ -1,0 +1,111 @@
+/**
+ * data-sync: moves each domain's data with its traffic (docs/decisions/0011-data-sync.md) —
+ * the backfill of legacy rows into the services, the change stream both ways, retries of
+ * quarantined changes, and verifications. One per platform.
+ * Run: `tsx workers/data-sync.ts`; configuration: lib/data-sync/data-sync-config.ts.
+ */
+import pg from "pg";
+import pino from "pino";
+import { DOMAIN_NAMES } from "@/lib/contracts/domains";
+import { CHANGES_CHANNEL } from "@/lib/data-sync/change-log";
+import { DATA_COMMANDS_CHANNEL } from "@/lib/data-sync/control-store";
+import { type DataSyncConfig, loadDataSyncConfig } from "@/lib/data-sync/data-sync-config";
+import { domainSides } from "@/lib/data-sync/domain-sides";
+import { TableColumns } from "@/lib/data-sync/row-writer";
+import { SyncEngine } from "@/lib/data-sync/sync-engine";
+import { DOMAIN_TRANSLATORS } from "@/lib/data-sync/translators/registry";
+import { Wakeup } from "@/lib/data-sync/wakeup";
+
+let config: DataSyncConfig;
+try {
+  // biome-ignore lint/style/noProcessEnv: the entry hands its environment to the parser, once
+  config = loadDataSyncConfig(process.env);
+} catch (error) {
+  console.error(`data-sync: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+const logger = pino({ level: config.LOG_LEVEL, base: { service: "data-sync" } });
+
+function poolFor(url: string, name: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 3 });
+  pool.on("error", (error) => logger.warn({ err: error, database: name }, "idle client error"));
+  return pool;
+}
+
+const control = poolFor(config.controlUrl, "control");
+const legacy = poolFor(config.legacyUrl, "legacy");
+const legacyColumns = new TableColumns(legacy);
+const services = DOMAIN_NAMES.map((domain) => {
+  const pool = poolFor(config.serviceUrls[domain], domain);
+  return { domain, pool };
+});
+const sides = new Map(
+  services.map(({ domain, pool }) => [
+    domain,
+    domainSides(
+      DOMAIN_TRANSLATORS[domain],
+      { control, legacy, service: pool },
+      { legacy: legacyColumns, service: new TableColumns(pool) },
+    ),
+  ]),
+);
+
+const engine = new SyncEngine(sides, control, {
+  batchSize: config.DATA_SYNC_BATCH_SIZE,
+  chunkSize: config.DATA_SYNC_CHUNK_SIZE,
+  maxBatchesPerTick: 4,
+  autoBackfill: config.DATA_SYNC_AUTO_BACKFILL === "1",
+  verifyIntervalMs: config.DATA_VERIFY_INTERVAL_MS,
+  verify: {
+    chunkSize: config.DATA_VERIFY_CHUNK_SIZE,
+    recheckAttempts: 3,
+    recheckDelayMs: config.DATA_VERIFY_RECHECK_MS,
+    maxDetails: 50,
+  },
+  log: logger,
+});
+
+const wakeup = new Wakeup(
+  [
+    { url: config.legacyUrl, channel: CHANGES_CHANNEL },
+    ...services.map(({ domain }) => ({
+      url: config.serviceUrls[domain],
+      channel: CHANGES_CHANNEL,
+    })),
+    { url: config.controlUrl, channel: DATA_COMMANDS_CHANNEL },
+  ],
+  logger,
+);
+wakeup.start();
+
+let stopping = false;
+async function loop(): Promise<void> {
+  while (!stopping) {
+    let busy = false;
+    try {
+      busy = await engine.tick();
+    } catch (error) {
+      logger.warn({ err: error }, "sync tick failed; retrying");
+      await wakeup.wait(1_000);
+      continue;
+    }
+    if (!busy) await wakeup.wait(config.DATA_SYNC_IDLE_MS);
+  }
+}
+
+logger.info({ domains: DOMAIN_NAMES }, "data sync started");
+const running = loop();
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  await wakeup.close();
+  await running;
+  await engine.idle();
+  await Promise.all([control, legacy, ...services.map((s) => s.pool)].map((pool) => pool.end()));
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

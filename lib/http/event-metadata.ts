@@ -5,8 +5,8 @@ const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 
 /**
  * Metadata for the events a request causes: its W3C traceparent if valid, its correlation id
- * (`x-correlation-id`, else the request id), the producing service, and `shadow` for a copy
- * the gateway mirrored while shadowing.
+ * (`x-correlation-id`, else the request id) and the producing service. A shadow copy's events
+ * never leave its rolled-back transaction (decision 0012), so they need no mark.
  */
 export function eventMetadataFrom(request: FastifyRequest, producer: string): EventMetadata {
   const traceparent = request.headers.traceparent;
@@ -18,7 +18,5 @@ export function eventMetadataFrom(request: FastifyRequest, producer: string): Ev
         ? correlation
         : request.id,
     producer,
-    // The gateway's mirrored copy of a request: the relay keeps its events off the streams.
-    ...(request.headers["x-keiko-shadow"] === "1" && { shadow: true }),
   };
 }

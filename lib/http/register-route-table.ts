@@ -8,6 +8,8 @@ import type {
 } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { RouteContract, RouteInput, RouteResponse } from "@/lib/contracts/route";
+import { runAsShadow } from "@/lib/db/shadow-run";
+import { isShadowRequest } from "@/lib/http/shadow-request";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -46,6 +48,7 @@ function schemaOf(route: RouteContract, validateResponses: boolean): FastifySche
  * Registers every route of a contract route table on `app`: params, query and body are parsed
  * with their zod schemas (a failure is a 400 through the error handler), the route's permission
  * goes to `config.permission` for the service-auth hook, and the answer has the route's status.
+ * The gateway's shadow copy runs the same handler, its database work rolled back (decision 0012).
  */
 export function registerRouteTable<T extends Record<string, RouteContract>>(
   app: FastifyInstance,
@@ -72,7 +75,9 @@ export function registerRouteTable<T extends Record<string, RouteContract>>(
           query: request.query,
           body: request.body,
         } as RouteInput<RouteContract>;
-        const body = await handler(input, request, reply);
+        const body = isShadowRequest(request)
+          ? await runAsShadow(async () => handler(input, request, reply))
+          : await handler(input, request, reply);
         return reply.code(route.status).send(body);
       },
     });

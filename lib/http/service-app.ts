@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
+import { makeShadowAware } from "@/lib/db/shadow-run";
 import { registerErrorHandling } from "@/lib/http/error-handler";
 import { serviceAuth } from "@/lib/http/service-auth";
 import { createMetricsRegistry, registerHttpMetrics } from "@/lib/observability/metrics";
@@ -10,6 +11,7 @@ export type ServiceAppOptions = {
   /** The service's name: the `aud` its callers' tokens must carry, and the metrics label. */
   name: string;
   key: ServiceVerificationKey;
+  /** The pool the service's drizzle db runs on: made shadow-aware here (decision 0012). */
   pool: pg.Pool;
   redis: Redis;
   logger?: FastifyServerOptions["logger"];
@@ -40,6 +42,7 @@ async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 1_
  * The Fastify instance every Keiko service starts from, without listening: the one error handler,
  * service-JWT auth on everything but the probes, `/healthz` (the process is up), `/readyz` (its
  * database and Redis answer) and `/metrics`. The caller registers its routes, then listens.
+ * Its pool takes part in shadow runs, so the same pool must carry the service's db.
  */
 export async function buildServiceApp(options: ServiceAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -48,6 +51,8 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
     // Request logs would repeat what the metrics already count; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // the gateway's shadow copies run in transactions rolled back on this pool
+  makeShadowAware(options.pool);
   registerErrorHandling(app);
   await app.register(serviceAuth, { key: options.key, audience: options.name });
   registerHttpMetrics(app, createMetricsRegistry(options.name));

@@ -53,6 +53,32 @@ describe("forwarded headers", () => {
     });
   });
 
+  it("drop every x-keiko-* header a client sends but x-keiko-user", () => {
+    const headers = upstreamRequestHeaders(
+      {
+        "x-keiko-shadow": "1",
+        "X-Keiko-Anything": "x",
+        "x-keiko-force-side": "service",
+        "x-keiko-operator-token": "secret",
+        "x-keiko-upstream": "identity",
+        "x-keiko-user": "user-42",
+        "x-keikoish": "not internal",
+      },
+      {
+        clientIp: "203.0.113.9",
+        protocol: "http",
+        host: undefined,
+        authorization: "Bearer service",
+        traceparent: "00-aa-bb-01",
+      },
+    );
+    expect(Object.keys(headers).filter((name) => name.startsWith("x-keiko"))).toEqual([
+      "x-keiko-user",
+      "x-keikoish",
+    ]);
+    expect(headers["x-keiko-user"]).toBe("user-42");
+  });
+
   it("continue a valid trace and restart an invalid one", () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     expect(traceContextOf(`00-${traceId}-00f067aa0ba902b7-00`)).toEqual({ traceId, flags: "00" });

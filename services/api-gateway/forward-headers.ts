@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { USER_HEADER } from "./choose-side";
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus the non-standard ones proxies also drop. */
 const HOP_BY_HOP = new Set([
@@ -23,9 +24,18 @@ const GATEWAY_OWNED = new Set([
   "x-forwarded-for",
   "x-forwarded-proto",
   "x-forwarded-host",
-  "x-keiko-force-side",
-  "x-keiko-operator-token",
 ]);
+
+/** Internal headers are the gateway's to set (a client's `x-keiko-shadow` would drop its events). */
+const INTERNAL_PREFIX = "x-keiko-";
+/** The one internal header a client may send: whom canary stickiness follows. */
+const CLIENT_INTERNAL = new Set([USER_HEADER]);
+
+function gatewayOwned(name: string): boolean {
+  return (
+    GATEWAY_OWNED.has(name) || (name.startsWith(INTERNAL_PREFIX) && !CLIENT_INTERNAL.has(name))
+  );
+}
 
 type AnyHeaders = Record<string, string | string[] | number | undefined>;
 
@@ -46,14 +56,14 @@ function connectionTokens(headers: AnyHeaders): Set<string> {
 /** A copy of `headers` without hop-by-hop headers (fixed list and those named in Connection). */
 export function withoutHopByHop<H extends AnyHeaders>(
   headers: H,
-  alsoDrop: ReadonlySet<string> = new Set(),
+  alsoDrop: (lowerCaseName: string) => boolean = () => false,
 ): Record<string, string | string[]> {
   const named = connectionTokens(headers);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.has(lower) || alsoDrop.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || named.has(lower) || alsoDrop(lower)) continue;
     out[lower] = typeof value === "number" ? String(value) : value;
   }
   return out;
@@ -94,12 +104,15 @@ export type ForwardContext = {
   traceparent: string;
 };
 
-/** The request headers sent upstream: the client's end-to-end headers plus the gateway's own. */
+/**
+ * The request headers sent upstream: the client's end-to-end headers, without any `x-keiko-*`
+ * but `x-keiko-user`, plus the gateway's own.
+ */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   context: ForwardContext,
 ): Record<string, string | string[]> {
-  const headers = withoutHopByHop(incoming, GATEWAY_OWNED);
+  const headers = withoutHopByHop(incoming, gatewayOwned);
   const previous = incoming["x-forwarded-for"];
   const chain = Array.isArray(previous) ? previous.join(", ") : previous;
   headers["x-forwarded-for"] = chain ? `${chain}, ${context.clientIp}` : context.clientIp;

@@ -5,6 +5,7 @@ import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
 import { errorBody } from "@/lib/contracts/errors";
 import { bearerHeader } from "@/lib/http/bearer-token";
 import { HttpError } from "@/lib/http/http-error";
+import { SHADOW_HEADER } from "@/lib/http/shadow-request";
 import type { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
 import type { RollingStats } from "@/lib/resilience/rolling-stats";
 import { upstreamKey } from "@/lib/resilience/upstream-key";
@@ -29,8 +30,6 @@ import {
 
 /** Response header naming the upstream that answered (`legacy-runtime` or the domain). */
 export const UPSTREAM_HEADER = "x-keiko-upstream";
-/** Request header that tells a new service the call is a shadow copy (its answer is discarded). */
-export const SHADOW_HEADER = "x-keiko-shadow";
 
 /** Methods that change nothing, so a call cut off on one side may be repeated on the other. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -148,6 +147,7 @@ export class GatewayProxy {
       authorization: bearerHeader(token),
       traceparent: traceparentFor(forward.trace),
     });
+    // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
     if (forward.shadow) headers[SHADOW_HEADER] = "1";
     const base = upstreamBase(route, side);
     const path = `${base.pathname.replace(/\/$/, "")}${forward.target.raw}`;

@@ -30,6 +30,8 @@ export const TransitionInputSchema = z.object({
   expectedVersion: VersionSchema,
   /** Admins only: move shadow → canary although parity is below the domain's threshold. */
   overrideParity: z.boolean().optional(),
+  /** Admins only: go to canary or migrated although the data is not backfilled, in sync and verified. */
+  overrideData: z.boolean().optional(),
 });
 export type TransitionInput = z.infer<typeof TransitionInputSchema>;
 

@@ -52,3 +52,6 @@ export function trafficOnNewService(domain: {
   if (domain.state === "canary") return domain.canaryWeight;
   return 0;
 }
+
+/** The PostgreSQL channel the control plane notifies, in the transaction of every change of a domain; the payload is its name. */
+export const ROUTES_CHANNEL = "keiko_routes";

@@ -37,6 +37,9 @@ async function counts() {
 
 const legal = new Set(["legacy>shadow", "shadow>canary", "canary>canary", "canary>migrated"]);
 
+// The data gate has its own tests (server/data/data-gate.test.ts): here the data is ready.
+beforeEach(() => fx.dataReady());
+
 describe("migration.transition through the router, against PostgreSQL", () => {
   beforeEach(() => place("learning", "legacy"));
 

@@ -1,15 +1,20 @@
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
-import type { DomainName, MigrationState } from "@/lib/contracts/domains";
+import { type DomainName, type MigrationState, ROUTES_CHANNEL } from "@/lib/contracts/domains";
 import { recordAudit } from "@/server/audit/audit-log";
+import { checkDataGate, type DataGateRecord, needsDataGate } from "@/server/data/data-gate";
+import {
+  DEFAULT_FENCE,
+  type FenceOptions,
+  type FenceRecord,
+  fenceAndDrain,
+  lowerFence,
+} from "@/server/data/write-fence";
 import type { ControlDb } from "@/server/db/client";
 import { domains, migrationEvents } from "@/server/db/schema/migration";
 import { rolloutPlans } from "@/server/db/schema/rollout";
 import { DomainError } from "@/server/errors";
 import { assertParity, type ParityCounts, type ParityLookup } from "./parity-gate";
 import { type Placement, planTransition } from "./state-machine";
-
-/** PostgreSQL channel the gateway LISTENs on; the payload is the changed domain's name. */
-export const ROUTES_CHANNEL = "keiko_routes";
 
 export type DomainRow = typeof domains.$inferSelect;
 
@@ -40,6 +45,8 @@ export type TransitionRequest = {
   expectedVersion?: number;
   /** Admins only: go to canary although parity is below the threshold. */
   overrideParity?: boolean;
+  /** Admins only: go to canary or migrated although the data gate is not met. */
+  overrideData?: boolean;
 };
 
 export type RollbackRequest = { domain: DomainName; reason: string; expectedVersion?: number };
@@ -68,6 +75,7 @@ export async function transitionInTx(
   parity?: ParityLookup,
 ): Promise<DomainRow> {
   let measured: ParityCounts | undefined;
+  let dataGate: DataGateRecord | undefined;
   return applyChangeInTx(
     tx,
     actor,
@@ -85,9 +93,15 @@ export async function transitionInTx(
           });
         }
       }
+      if (needsDataGate(from.state, to.state)) {
+        dataGate = await checkDataGate(tx, request.domain, Boolean(request.overrideData));
+      }
       return to;
     },
-    () => (measured ? { parity: measured, parityOverridden: Boolean(request.overrideParity) } : {}),
+    () => ({
+      ...(measured && { parity: measured, parityOverridden: Boolean(request.overrideParity) }),
+      ...(dataGate && { dataGate }),
+    }),
   );
 }
 
@@ -96,8 +110,37 @@ export async function rollbackDomain(
   db: ControlDb,
   actor: string,
   request: RollbackRequest,
+  fence: FenceOptions = DEFAULT_FENCE,
 ): Promise<DomainRow> {
-  return db.transaction((tx) => rollbackInTx(tx, actor, request));
+  return withRollbackFence(db, request, fence, (tx, record) =>
+    rollbackInTx(tx, actor, request, { fence: record }),
+  );
+}
+
+/**
+ * Runs a rollback (`flip`, in a transaction) behind the domain's write fence: the service →
+ * legacy sync drains first, so legacy holds every write the service acknowledged
+ * (docs/decisions/0011). A stale version is refused before the fence goes up; if the flip
+ * fails, the fence comes down.
+ */
+export async function withRollbackFence<T>(
+  db: ControlDb,
+  request: { domain: DomainName; expectedVersion?: number },
+  fence: FenceOptions,
+  flip: (tx: ControlTx, record: FenceRecord) => Promise<T>,
+): Promise<T> {
+  const [current] = await db.select().from(domains).where(eq(domains.name, request.domain));
+  if (!current) throw new DomainError("NOT_FOUND", `domain ${request.domain} does not exist`);
+  if (request.expectedVersion !== undefined && current.version !== request.expectedVersion) {
+    throw staleVersion(current, request.expectedVersion);
+  }
+  const record = await fenceAndDrain(db, request.domain, fence);
+  try {
+    return await db.transaction((tx) => flip(tx, record));
+  } catch (error) {
+    await lowerFence(db, request.domain);
+    throw error;
+  }
 }
 
 export async function rollbackInTx(
@@ -153,6 +196,8 @@ async function applyChangeInTx(
     .set({
       state: to.state,
       canaryWeight: to.weight,
+      // every change of state ends a rollback's write fence, in the same transaction
+      writeFence: false,
       version: sql`${domains.version} + 1`,
       updatedAt: sql`now()`,
       updatedBy: actor,

@@ -32,6 +32,9 @@ async function toShadow(domain: "learning" | "passport" | "governance") {
   return row;
 }
 
+// The data gate has its own tests (server/data/data-gate.test.ts): here the data is ready.
+beforeEach(() => fx.dataReady());
+
 describe("rollout plans", () => {
   beforeEach(async () => {
     await fx.pool.query(

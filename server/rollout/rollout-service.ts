@@ -3,11 +3,17 @@ import type { DomainName } from "@/lib/contracts/domains";
 import type { RolloutPlan } from "@/lib/contracts/guard";
 import type { StartRolloutInput } from "@/lib/contracts/rollout";
 import { recordAudit } from "@/server/audit/audit-log";
+import { DEFAULT_FENCE } from "@/server/data/write-fence";
 import type { ControlDb } from "@/server/db/client";
 import { domains } from "@/server/db/schema/migration";
 import { rolloutPlans } from "@/server/db/schema/rollout";
 import { DomainError } from "@/server/errors";
-import { type ControlTx, rollbackInTx, transitionInTx } from "@/server/migration/migration-service";
+import {
+  type ControlTx,
+  rollbackInTx,
+  transitionInTx,
+  withRollbackFence,
+} from "@/server/migration/migration-service";
 import type { ParityLookup } from "@/server/migration/parity-gate";
 
 type PlanRow = typeof rolloutPlans.$inferSelect;
@@ -219,12 +225,14 @@ export async function abortRollout(
   actor: string,
   input: { domain: DomainName; reason: string },
 ): Promise<RolloutPlan> {
-  return db.transaction(async (tx) => {
+  return withRollbackFence(db, input, DEFAULT_FENCE, async (tx, fence) => {
     const plan = await lockActive(tx, input.domain);
-    await rollbackInTx(tx, actor, {
-      domain: input.domain,
-      reason: `rollout aborted: ${input.reason}`,
-    });
+    await rollbackInTx(
+      tx,
+      actor,
+      { domain: input.domain, reason: `rollout aborted: ${input.reason}` },
+      { fence },
+    );
     const [row] = await tx
       .update(rolloutPlans)
       .set({ status: "aborted", updatedAt: sql`now()` })

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from "@/server/trpc";
 import { auditRouter } from "./audit";
+import { dataRouter } from "./data";
 import { dlqRouter } from "./dlq";
 import { eventsRouter } from "./events";
 import { gatewayRouter } from "./gateway";
@@ -16,6 +17,7 @@ export const appRouter = router({
   dlq: dlqRouter,
   rollout: rolloutRouter,
   gateway: gatewayRouter,
+  data: dataRouter,
   internal: internalRouter,
 });
 

@@ -1,5 +1,6 @@
 import { GuardPromoteInputSchema, GuardRollbackInputSchema } from "@/lib/contracts/guard";
-import { rollbackInTx } from "@/server/migration/migration-service";
+import { DEFAULT_FENCE } from "@/server/data/write-fence";
+import { rollbackInTx, withRollbackFence } from "@/server/migration/migration-service";
 import { promoteRollout } from "@/server/rollout/rollout-service";
 import { guardState } from "@/server/slo/guard-state";
 import { internalProcedure, router } from "@/server/trpc";
@@ -13,7 +14,7 @@ export const internalRouter = router({
   rollback: internalProcedure("migration:rollback")
     .input(GuardRollbackInputSchema)
     .mutation(({ ctx, input }) =>
-      ctx.db.transaction((tx) =>
+      withRollbackFence(ctx.db, { domain: input.domain }, DEFAULT_FENCE, (tx, fence) =>
         rollbackInTx(
           tx,
           GUARD_ACTOR,
@@ -21,6 +22,7 @@ export const internalRouter = router({
           {
             breach: input.breach,
             breachToRollbackMs: Date.now() - input.breach.firstSeenAt.getTime(),
+            fence,
           },
         ),
       ),

@@ -25,6 +25,9 @@ export const migrationRouter = router({
     if (input.overrideParity && ctx.operator.role !== "admin") {
       throw new DomainError("FORBIDDEN", "only an admin may override the parity threshold");
     }
+    if (input.overrideData && ctx.operator.role !== "admin") {
+      throw new DomainError("FORBIDDEN", "only an admin may override the data gate");
+    }
     return transitionDomain(ctx.db, ctx.operator.username, input, (domain) =>
       readParityCounts(ctx.bus, domain),
     );

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
   check,
   doublePrecision,
   index,
@@ -31,6 +32,14 @@ export const domains = pgTable(
     /** shadow → canary needs parity ≥ this percentage over at least `parityMinSamples` pairs. */
     parityMinPercent: doublePrecision("parity_min_percent").notNull().default(99),
     parityMinSamples: integer("parity_min_samples").notNull().default(200),
+    /** Data gate: the sync lag each way must be below this to go to canary or migrated. */
+    dataMaxLagMs: integer("data_max_lag_ms").notNull().default(2000),
+    /** Data gate: the last clean verification must be younger than this. */
+    dataVerificationMaxAgeSeconds: integer("data_verification_max_age_seconds")
+      .notNull()
+      .default(900),
+    /** Set while a rollback drains the service → legacy sync: the gateway refuses writes. */
+    writeFence: boolean("write_fence").notNull().default(false),
   },
   (t) => [
     check("domains_weight_range", sql`${t.canaryWeight} between 0 and 100`),

@@ -2,7 +2,7 @@
  * The stack Playwright drives, on databases and a Redis key prefix of its own: keiko_control
  * (migrated, seeded), the passport consumer (short retries, so a poison event reaches the
  * dead-letter queue in about a second), the legacy runtime, the learning service, the gateway
- * routing between them, slo-guard, and the console's production build on E2E_PORT. Everything is dropped when Playwright stops us; what a killed
+ * routing between them, the data sync of learning and passport, slo-guard, and the console's production build on E2E_PORT. Everything is dropped when Playwright stops us; what a killed
  * run left behind is dropped at the next start.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -99,6 +99,7 @@ const children = [
   start("npx", ["tsx", "services/legacy-runtime/main.ts"], {
     ...withSecret,
     LEGACY_RUNTIME_DATABASE: stack.legacyDatabase,
+    CONTROL_DATABASE_URL: databaseUrlFor(stack.serverUrl, stack.controlDatabase),
     PORT: String(stack.ports.legacy),
   }),
   start("npx", ["tsx", "services/learning/main.ts"], {
@@ -111,6 +112,14 @@ const children = [
     ...withSecret,
     CONTROL_DATABASE: stack.controlDatabase,
     PORT: String(stack.ports.gateway),
+  }),
+  start("npx", ["tsx", "workers/data-sync.ts"], {
+    CONTROL_DATABASE: stack.controlDatabase,
+    LEGACY_DATABASE: stack.legacyDatabase,
+    SERVICE_DATABASES: `learning=${stack.learningDatabase},passport=${stack.passportDatabase}`,
+    DATA_SYNC_DOMAINS: "learning,passport",
+    DATA_SYNC_AUTO_BACKFILL: "1",
+    DATA_VERIFY_INTERVAL_MS: "60000",
   }),
   start("npx", ["tsx", "workers/slo-guard.ts"], {
     ...withSecret,

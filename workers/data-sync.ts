@@ -6,7 +6,6 @@
  */
 import pg from "pg";
 import pino from "pino";
-import { DOMAIN_NAMES } from "@/lib/contracts/domains";
 import { CHANGES_CHANNEL } from "@/lib/data-sync/change-log";
 import { DATA_COMMANDS_CHANNEL } from "@/lib/data-sync/control-store";
 import { type DataSyncConfig, loadDataSyncConfig } from "@/lib/data-sync/data-sync-config";
@@ -36,7 +35,7 @@ function poolFor(url: string, name: string): pg.Pool {
 const control = poolFor(config.controlUrl, "control");
 const legacy = poolFor(config.legacyUrl, "legacy");
 const legacyColumns = new TableColumns(legacy);
-const services = DOMAIN_NAMES.map((domain) => {
+const services = config.DATA_SYNC_DOMAINS.map((domain) => {
   const pool = poolFor(config.serviceUrls[domain], domain);
   return { domain, pool };
 });
@@ -94,7 +93,7 @@ async function loop(): Promise<void> {
   }
 }
 
-logger.info({ domains: DOMAIN_NAMES }, "data sync started");
+logger.info({ domains: config.DATA_SYNC_DOMAINS }, "data sync started");
 const running = loop();
 
 async function shutdown(signal: string): Promise<void> {

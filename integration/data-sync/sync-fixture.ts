@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import pino from "pino";
 import type { DomainName } from "@/lib/contracts/domains";
+import { backlogOf } from "@/lib/data-sync/change-log";
 import { type DomainSides, domainSides } from "@/lib/data-sync/domain-sides";
 import { type EngineOptions, SyncEngine } from "@/lib/data-sync/sync-engine";
 import { DOMAIN_TRANSLATORS } from "@/lib/data-sync/translators/registry";
@@ -58,15 +60,34 @@ export async function createSyncFixture(
   };
   const engine = new SyncEngine(sides, control.pool, engineOptions);
 
-  /** Ticks until nothing is left to do in one whole pass (bounded). */
-  async function settle(maxTicks = 200): Promise<void> {
-    for (let i = 0; i < maxTicks; i += 1) {
-      if (!(await engine.tick())) {
+  /** Changes captured on either side and not applied yet (committed or not). */
+  async function backlog(): Promise<number> {
+    let total = 0;
+    for (const side of sides.values()) {
+      const legacyTables = side.translator.tables.map((t) => t.legacy.table);
+      const serviceTables = side.translator.tables.map((t) => t.service.table);
+      total += (await backlogOf(side.legacy, legacyTables)).pending;
+      total += (await backlogOf(side.service, serviceTables)).pending;
+    }
+    return total;
+  }
+
+  /**
+   * Ticks until a whole pass finds nothing to do and nothing is captured but not applied. A
+   * transaction still open anywhere on the server (other tests share it) holds changes back, so
+   * this waits for the backlog rather than trusting one idle pass. Bounded.
+   */
+  async function settle(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const busy = await engine.tick();
+      if (!busy && (await backlog()) === 0) {
         await engine.idle();
         return;
       }
+      if (!busy) await sleep(20);
     }
-    throw new Error(`the sync did not settle in ${maxTicks} ticks`);
+    throw new Error(`the sync did not settle in ${timeoutMs} ms`);
   }
 
   function service(domain: DomainName): pg.Pool {

@@ -34,10 +34,10 @@ export const ServiceEnvSchema = z
     path: ["SERVICE_TOKEN_SECRET"],
   });
 
-export type ServiceEnv = z.infer<typeof ServiceEnvSchema> & {
-  port: number;
-  databaseUrl: string;
-};
+/** What a service's configuration adds to its variables: its port and its database's URL. */
+type Derived = { port: number; databaseUrl: string };
+
+export type ServiceEnv = z.infer<typeof ServiceEnvSchema> & Derived;
 
 /**
  * Reads a service's configuration once at start. `database` is its own database on the server
@@ -47,7 +47,19 @@ export function loadServiceEnv(
   service: { database: string; port: number; name: string },
   env: Record<string, string | undefined> = process.env,
 ): ServiceEnv {
-  const parsed = parseEnv(ServiceEnvSchema, env);
+  return loadServiceEnvWith(service, ServiceEnvSchema, env);
+}
+
+/**
+ * `loadServiceEnv` for a service that reads more variables: `schema` is ServiceEnvSchema
+ * extended (`ServiceEnvSchema.safeExtend({...})`), parsed once so every bad value is in one line.
+ */
+export function loadServiceEnvWith<S extends z.ZodType<z.output<typeof ServiceEnvSchema>>>(
+  service: { database: string; port: number; name: string },
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.output<S> & Derived {
+  const parsed = parseEnv(schema, env);
   const override = env[`${service.name.toUpperCase().replace(/-/g, "_")}_DATABASE`];
   return {
     ...parsed,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { databaseUrlFor, parseEnv } from "@/lib/config/parse-env";
-import { DOMAIN_NAMES, type DomainName } from "@/lib/contracts/domains";
+import { DOMAIN_NAMES, type DomainName, DomainNameSchema } from "@/lib/contracts/domains";
 
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
@@ -16,6 +16,17 @@ export const DataSyncEnvSchema = z.object({
   LEGACY_DATABASE: databaseName.default("keiko_legacy"),
   /** `keiko_<domain>` unless set: a comma list of `<domain>=<database>` overrides (tests). */
   SERVICE_DATABASES: z.string().default(""),
+  /** The domains this worker syncs (comma list); all six unless set. */
+  DATA_SYNC_DOMAINS: z
+    .string()
+    .default(DOMAIN_NAMES.join(","))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(DomainNameSchema).min(1, "name at least one domain")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Changes read per batch and direction. */
   DATA_SYNC_BATCH_SIZE: positiveInt(500, 10_000),

@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import path from "node:path";
+import { databaseUrlFor } from "@/lib/config/parse-env";
 import { spawnChild } from "./child-process";
+import { CONTROL_DATABASE } from "./databases";
 import { httpOk } from "./probes";
 import type { ProcessEntry } from "./supervisor";
 
@@ -55,13 +57,23 @@ function tsxProcess(
     });
 }
 
+/** The legacy runtime reads the domains' states, to apply only the effects legacy owns (ADR 0011). */
+function controlDatabaseOf(context: PlatformContext, name: string): Record<string, string> {
+  const server = context.env.DATABASE_URL;
+  if (name !== "legacy-runtime" || !server) return {};
+  return { CONTROL_DATABASE_URL: databaseUrlFor(server, CONTROL_DATABASE) };
+}
+
 /** Legacy runtime and the six services, each ready once its /readyz answers 200. */
 export function serviceEntries(context: PlatformContext): ProcessEntry[] {
   return HTTP_SERVICES.map(({ name, port }) => ({
     name,
     readyTimeoutMs: 30_000,
     ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
-    start: tsxProcess(context, name, `services/${name}/main.ts`, { PORT: String(port) }),
+    start: tsxProcess(context, name, `services/${name}/main.ts`, {
+      PORT: String(port),
+      ...controlDatabaseOf(context, name),
+    }),
   }));
 }
 
@@ -86,7 +98,7 @@ export function sloGuardEntry(context: PlatformContext, consolePort: number): Pr
   };
 }
 
-/** The outbox relay for every producer database, and one consumer per consuming service. */
+/** The outbox relay for every producer database, the data sync, and one consumer per consuming service. */
 export function workerEntries(context: PlatformContext): ProcessEntry[] {
   const started = async () => true;
   return [
@@ -95,6 +107,14 @@ export function workerEntries(context: PlatformContext): ProcessEntry[] {
       ready: started,
       start: tsxProcess(context, "outbox-relay", "workers/outbox-relay.ts", {
         OUTBOX_DATABASES: OUTBOX_DATABASES.join(","),
+      }),
+    },
+    {
+      // the demo's data moves at once; an operator pauses or throttles it on the domain page
+      name: "data-sync",
+      ready: started,
+      start: tsxProcess(context, "data-sync", "workers/data-sync.ts", {
+        DATA_SYNC_AUTO_BACKFILL: "1",
       }),
     },
     ...CONSUMING_SERVICES.map((name) => ({

@@ -10,6 +10,7 @@ const route = (state: DomainRoute["state"], canaryWeight = 0): DomainRoute => ({
   state,
   canaryWeight,
   version: 1,
+  writeFence: false,
 });
 
 describe("choosing a side", () => {

@@ -16,6 +16,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ["domain", "reason"] as const,
       registers: [registry],
     }),
+    fenced: new Counter({
+      name: "gateway_fenced_writes_total",
+      help: "Writes answered 503 while a rollback drained the domain's data to legacy, by domain",
+      labelNames: ["domain"] as const,
+      registers: [registry],
+    }),
     rejections: new Counter({
       name: "gateway_breaker_rejections_total",
       help: "Calls a breaker refused, by domain and side",

@@ -98,6 +98,20 @@ export class GatewayProxy {
     const target = parseRequestTarget(request.raw.url);
     const route = matchRoute(this.deps.routes(), target.pathname);
     if (!route) throw new HttpError("not_found", `no domain is routed at ${target.pathname}`);
+    if (route.writeFence && !SAFE_METHODS.has(request.method)) {
+      // the gateway's own answer: no upstream was called, so no breaker or statistic moves
+      this.deps.metrics.fenced.inc({ domain: route.name });
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send(
+          errorBody(
+            "unavailable",
+            `writes to ${route.name} are paused for a moment while it rolls back to legacy; retry in a second`,
+            { domain: route.name },
+          ),
+        );
+    }
     const userKey = userKeyOf(request.headers, request.ip);
     const forced = await forcedSide(request.headers, this.deps.operatorKey);
     const plan: Plan = forced

@@ -1,5 +1,5 @@
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import { integer, pgTable, text } from "drizzle-orm/pg-core";
+import { boolean, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { DomainNameSchema, MigrationStateSchema } from "@/lib/contracts/domains";
 
@@ -15,6 +15,7 @@ export const domainRoutes = pgTable("domains", {
   state: text("state").notNull(),
   canaryWeight: integer("canary_weight").notNull(),
   version: integer("version").notNull(),
+  writeFence: boolean("write_fence").notNull(),
 });
 
 const UpstreamUrlSchema = z
@@ -32,6 +33,8 @@ export const DomainRouteSchema = z.object({
   state: MigrationStateSchema,
   canaryWeight: z.number().int().min(0).max(100),
   version: z.number().int(),
+  /** A rollback is draining the service's writes to legacy: writes wait (503, Retry-After). */
+  writeFence: z.boolean().default(false),
 });
 export type DomainRoute = z.infer<typeof DomainRouteSchema>;
 

@@ -5,6 +5,7 @@ import { LEARNING_ROUTES } from "@/lib/contracts/learning";
 import { MARKETPLACE_ROUTES } from "@/lib/contracts/marketplace";
 import { PASSPORT_ROUTES } from "@/lib/contracts/passport";
 import { REPUTATION_ROUTES } from "@/lib/contracts/reputation";
+import { type EffectPlacement, LEGACY_APPLIES_EVERY_EFFECT } from "@/lib/data-sync/placement";
 import { eventMetadataFrom } from "@/lib/http/event-metadata";
 import { registerRouteTable } from "@/lib/http/register-route-table";
 import { buildServiceApp, type ServiceAppOptions } from "@/lib/http/service-app";
@@ -22,6 +23,8 @@ import { LEGACY_RUNTIME, type LegacyDb } from "./runtime";
 export type LegacyRuntimeAppOptions = Omit<ServiceAppOptions, "name"> & {
   db: LegacyDb;
   validateResponses?: boolean;
+  /** Which domains' cross-domain effects the runtime applies itself; default: every domain's. */
+  placement?: EffectPlacement;
 };
 
 /**
@@ -31,7 +34,7 @@ export type LegacyRuntimeAppOptions = Omit<ServiceAppOptions, "name"> & {
 export async function buildLegacyRuntimeApp(
   options: LegacyRuntimeAppOptions,
 ): Promise<FastifyInstance> {
-  const { db } = options;
+  const { db, placement = LEGACY_APPLIES_EVERY_EFFECT } = options;
   const app = await buildServiceApp({ ...options, name: LEGACY_RUNTIME });
   const metadata = (request: FastifyRequest) => eventMetadataFrom(request, LEGACY_RUNTIME);
   const routeOptions = { validateResponses: options.validateResponses };
@@ -40,7 +43,8 @@ export async function buildLegacyRuntimeApp(
     app,
     IDENTITY_ROUTES,
     {
-      registerUser: ({ body }, request) => users.registerUser(db, body, metadata(request)),
+      registerUser: ({ body }, request) =>
+        users.registerUser(db, body, metadata(request), placement),
       getUser: ({ params }) => users.getUser(db, params.userId),
       resolveDid: ({ params }) => users.resolveDid(db, params.did),
       listUsers: ({ query }) => users.listUsers(db, query),
@@ -52,7 +56,7 @@ export async function buildLegacyRuntimeApp(
     LEARNING_ROUTES,
     {
       createInteraction: ({ body }, request) =>
-        interactions.createInteraction(db, body, metadata(request)),
+        interactions.createInteraction(db, body, metadata(request), placement),
       getInteraction: ({ params }) => interactions.getInteraction(db, params.interactionId),
       listInteractions: ({ query }) => interactions.listInteractions(db, query),
       getStudentSummary: ({ params }) => getStudentSummary(db, params.studentId),
@@ -105,7 +109,7 @@ export async function buildLegacyRuntimeApp(
       getBooking: ({ params }) => bookings.getBooking(db, params.bookingId),
       cancelBooking: ({ params }) => bookings.cancelBooking(db, params.bookingId),
       completeBooking: ({ params, body }, request) =>
-        bookings.completeBooking(db, params.bookingId, body, metadata(request)),
+        bookings.completeBooking(db, params.bookingId, body, metadata(request), placement),
       getSession: ({ params }) => bookings.getSession(db, params.sessionId),
     },
     routeOptions,

@@ -1,13 +1,21 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueServiceToken } from "@/lib/auth/issue-service-token";
+import type { DomainName } from "@/lib/contracts/domains";
+import { createEvent } from "@/lib/contracts/events/create-event";
 import { GOVERNANCE_ROUTES } from "@/lib/contracts/governance";
 import { IDENTITY_ROUTES, type UserRole } from "@/lib/contracts/identity";
-import { LEARNING_ROUTES } from "@/lib/contracts/learning";
+import { INTERACTION_CREATED_V1, LEARNING_ROUTES } from "@/lib/contracts/learning";
 import { MARKETPLACE_ROUTES } from "@/lib/contracts/marketplace";
 import { PASSPORT_ROUTES } from "@/lib/contracts/passport";
 import { REPUTATION_ROUTES } from "@/lib/contracts/reputation";
 import type { RouteContract } from "@/lib/contracts/route";
+import {
+  derivedId,
+  interactionSourceKey,
+  registrationSourceKey,
+} from "@/lib/data-sync/derived-ids";
+import type { EffectPlacement } from "@/lib/data-sync/placement";
 import { bearerHeader } from "@/lib/http/bearer-token";
 import { type CallRouteResult, callRoute } from "@/lib/http/call-route";
 import { type ContractTarget, testServiceKey, tokenFor } from "@/lib/testing/contract-target";
@@ -17,13 +25,21 @@ import { learningContract } from "@/lib/testing/contracts/learning-contract";
 import { marketplaceContract } from "@/lib/testing/contracts/marketplace-contract";
 import { passportContract } from "@/lib/testing/contracts/passport-contract";
 import { reputationContract } from "@/lib/testing/contracts/reputation-contract";
+import { userRegisteredEvent } from "@/lib/testing/domain-events";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
 import { buildLegacyRuntimeApp } from "./app";
+import { addInteractionEntry, openPassport } from "./pallets/passport/entries";
 import { addToScore } from "./pallets/reputation/scores";
+
+/** Domains that left legacy and shadow, as the control database would say; none by default. */
+const movedOn = new Set<DomainName>();
+const placement: EffectPlacement = { legacyAppliesEffectsOf: (domain) => !movedOn.has(domain) };
 
 let runtime: Awaited<ReturnType<typeof startServiceUnderTest>>;
 beforeAll(async () => {
-  runtime = await startServiceUnderTest("legacy", buildLegacyRuntimeApp);
+  runtime = await startServiceUnderTest("legacy", (deps) =>
+    buildLegacyRuntimeApp({ ...deps, placement }),
+  );
 });
 afterAll(() => runtime?.close());
 
@@ -205,7 +221,124 @@ describe("legacy runtime: one transaction for every cross-domain effect", () => 
         correlation_id: created.metadata.correlation_id,
         causation_id: created.event_id,
       });
+      expect(effect.metadata).not.toHaveProperty("effects_applied");
     }
+    // the consumers learn that both effects are applied; the entry's id is derived from its source
+    expect(created.metadata.effects_applied).toEqual(["reputation", "passport"]);
+    expect(entry.data.entry_id).toBe(derivedId(interactionSourceKey(interaction.id)));
+  });
+
+  it("applies no effect of a domain past shadow, and says which ones it applied", async () => {
+    const pair = { tutorId: crypto.randomUUID(), studentId: crypto.randomUUID() };
+    movedOn.add("passport");
+    try {
+      let before = await lastOutboxId();
+      await registerTutoringPair(pair);
+      const registrations = await outboxSince(before);
+      expect(registrations.map((e) => [e.event_type, e.metadata.effects_applied])).toEqual([
+        ["identity.UserRegistered", []],
+        ["identity.UserRegistered", []],
+      ]);
+      // the registration's entry is the passport service's to write now
+      expect(
+        await call(PASSPORT_ROUTES.getPassport, { params: { userId: pair.studentId } }),
+      ).toMatchObject({ kind: "success", body: { entryCount: 0 } });
+
+      before = await lastOutboxId();
+      const interaction = await succeed(LEARNING_ROUTES.createInteraction, {
+        body: { type: "lesson", content: "fractions", durationSeconds: 300, ...pair },
+      });
+      expect(
+        (await outboxSince(before)).map((e) => [
+          e.event_type,
+          e.metadata.effects_applied,
+          e.data.cause_id,
+        ]),
+      ).toEqual([
+        ["learning.InteractionCreated", ["reputation"], undefined],
+        ["reputation.ScoreChanged", undefined, interaction.id],
+      ]);
+
+      movedOn.add("reputation");
+      before = await lastOutboxId();
+      await succeed(LEARNING_ROUTES.createInteraction, {
+        body: {
+          id: crypto.randomUUID(),
+          type: "lesson",
+          content: "more",
+          durationSeconds: 300,
+          ...pair,
+        },
+      });
+      await completeSession(pair);
+      expect(
+        (await outboxSince(before)).map((e) => [e.event_type, e.metadata.effects_applied]),
+      ).toEqual([
+        ["learning.InteractionCreated", []],
+        ["marketplace.SessionCompleted", []],
+      ]);
+      // only the first interaction counted here; the rest is the services' to count
+      expect(
+        await succeed(REPUTATION_ROUTES.getScore, { params: { userId: pair.tutorId } }),
+      ).toMatchObject({ interactionCount: 1, completedSessionCount: 0 });
+    } finally {
+      movedOn.clear();
+    }
+  });
+
+  it("writes a derived entry once: a second computation of it converges on the same row", async () => {
+    const pair = { tutorId: crypto.randomUUID(), studentId: crypto.randomUUID() };
+    const interactionId = crypto.randomUUID();
+    movedOn.add("passport");
+    try {
+      await registerTutoringPair(pair);
+    } finally {
+      movedOn.clear();
+    }
+    // the passport service computed both entries and the sync brought them here: same ids, keys
+    const registrationKey = registrationSourceKey(pair.studentId);
+    const interactionKey = interactionSourceKey(interactionId);
+    for (const [kind, sourceKey] of [
+      ["registration", registrationKey],
+      ["interaction", interactionKey],
+    ]) {
+      await runtime.db.execute(
+        sql`insert into passport_entries (id, user_id, kind, title, source_key, occurred_at)
+            values (${derivedId(sourceKey as string)}, ${pair.studentId}, ${kind}, 'synced',
+                    ${sourceKey}, now())`,
+      );
+    }
+    // legacy computing them again (as it would after a rollback) writes and publishes nothing
+    const before = await lastOutboxId();
+    const metadata = { correlation_id: crypto.randomUUID(), producer: "legacy-runtime" };
+    await runtime.db.transaction(async (tx) => {
+      await openPassport(tx, userRegisteredEvent(pair.studentId, { metadata }));
+      await addInteractionEntry(
+        tx,
+        createEvent(INTERACTION_CREATED_V1, {
+          aggregateId: interactionId,
+          data: {
+            interaction_id: interactionId,
+            type: "lesson",
+            content: "twice",
+            duration_seconds: 60,
+            tutor_id: pair.tutorId,
+            student_id: pair.studentId,
+            occurred_at: new Date().toISOString(),
+          },
+          metadata,
+        }),
+      );
+    });
+    expect(await outboxSince(before)).toEqual([]);
+    const entries = await runtime.db.execute<{ id: string; source_key: string; title: string }>(
+      sql`select id, source_key, title from passport_entries
+          where user_id = ${pair.studentId} order by source_key`,
+    );
+    expect(entries.rows).toEqual([
+      { id: derivedId(interactionKey), source_key: interactionKey, title: "synced" },
+      { id: derivedId(registrationKey), source_key: registrationKey, title: "synced" },
+    ]);
   });
 
   it("rolls the interaction back with its effects when one pallet's effect fails", async () => {
@@ -370,8 +503,10 @@ describe("legacy runtime: the domain events of every change, in its outbox", () 
       decided_at: decided.decidedAt,
     });
     expect(events.every((e) => e.metadata.producer === "legacy-runtime")).toBe(true);
-    // the registration entry names the event it was built from, as the passport service's would
+    // the registration entry names the event it was built from, as the passport service's would,
+    // and has the same derived id
     expect(events[1]?.data).toMatchObject({
+      entry_id: derivedId(registrationSourceKey(institution.id)),
       kind: "registration",
       title: "Registered on Keiko as institution",
       source_event_id: events[0]?.event_id,

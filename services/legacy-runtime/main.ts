@@ -2,20 +2,45 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Redis } from "ioredis";
 import pg from "pg";
+import pino from "pino";
 import { verificationKeyFrom } from "@/lib/auth/keys-from-env";
+import { DomainPlacement } from "@/lib/data-sync/placement";
 import { runService } from "@/lib/http/run-service";
 import { buildLegacyRuntimeApp } from "./app";
-import { LEGACY_RUNTIME_SERVICE, loadLegacyRuntimeConfig } from "./config";
+import {
+  LEGACY_RUNTIME_SERVICE,
+  type LegacyRuntimeConfig,
+  loadLegacyRuntimeConfig,
+} from "./config";
 
-await runService(LEGACY_RUNTIME_SERVICE.name, loadLegacyRuntimeConfig, async (config, logger) => {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+let config: LegacyRuntimeConfig | undefined;
+const loadConfig = () => {
+  config = loadLegacyRuntimeConfig();
+  return config;
+};
+
+await runService(LEGACY_RUNTIME_SERVICE.name, loadConfig, async (_env, logger) => {
+  const settings = config as LegacyRuntimeConfig;
+  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 10 });
+  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // Where each domain is decides which cross-domain effects this runtime applies (ADR 0011).
+  const placement = settings.CONTROL_DATABASE_URL
+    ? new DomainPlacement({
+        databaseUrl: settings.CONTROL_DATABASE_URL,
+        logger: pino(logger).child({ component: "effect-placement" }),
+      })
+    : undefined;
+  await placement?.start();
   const app = await buildLegacyRuntimeApp({
     db: drizzle(pool),
     pool,
     redis,
-    key: verificationKeyFrom(config),
+    key: verificationKeyFrom(settings),
     logger,
+    placement,
   });
-  return { app, close: async () => void (await Promise.all([pool.end(), redis.quit()])) };
+  return {
+    app,
+    close: async () => void (await Promise.all([pool.end(), redis.quit(), placement?.close()])),
+  };
 });

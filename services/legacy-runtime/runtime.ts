@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { createEvent } from "@/lib/contracts/events/create-event";
 import type { EventContract, EventOf } from "@/lib/contracts/events/define-event";
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
+import { withoutEffectsApplied } from "@/lib/data-sync/placement";
 import { publishInTransaction } from "@/lib/events/publish";
 import { outbox } from "./schema/outbox";
 
@@ -33,7 +34,10 @@ export async function emit<C extends EventContract>(
   return event;
 }
 
-/** Metadata of an effect of `cause` in another pallet: same correlation, caused by that event. */
+/**
+ * Metadata of an effect of `cause` in another pallet: same correlation, caused by that event;
+ * the cause's `effects_applied` stays with the cause.
+ */
 export function causedBy(cause: { event_id: string; metadata: EventMetadata }): EventMetadata {
-  return { ...cause.metadata, causation_id: cause.event_id };
+  return { ...withoutEffectsApplied(cause.metadata), causation_id: cause.event_id };
 }

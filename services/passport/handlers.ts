@@ -1,6 +1,12 @@
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
 import { USER_REGISTERED_V1 } from "@/lib/contracts/identity";
 import { INTERACTION_CREATED_V1 } from "@/lib/contracts/learning";
+import {
+  derivedId,
+  interactionSourceKey,
+  registrationSourceKey,
+} from "@/lib/data-sync/derived-ids";
+import { effectAppliedByProducer } from "@/lib/data-sync/placement";
 import { defineContractHandler } from "@/lib/events/contract-handler";
 import { insertEntry } from "./entries";
 import { interactionTitle, registrationTitle } from "./entry-titles";
@@ -17,22 +23,28 @@ function causedBy(cause: { event_id: string; metadata: EventMetadata }): EventMe
   };
 }
 
-/** identity.UserRegistered opens the passport with a registration entry. */
+/**
+ * identity.UserRegistered opens the passport (the passports row with the roles, always) with a
+ * registration entry, unless the producer wrote that entry already (`effects_applied` lists
+ * passport: the entry arrives by the sync, under the same derived id).
+ */
 export const userRegisteredHandler = defineContractHandler(
   USER_REGISTERED_V1,
   async (event, { tx }) => {
     const { user_id: userId, roles, registered_at } = event.data;
     await openPassport(tx, userId, roles);
+    if (effectAppliedByProducer(event.metadata, "passport")) return;
+    const sourceKey = registrationSourceKey(userId);
     await insertEntry(
       tx,
       {
-        id: crypto.randomUUID(),
+        id: derivedId(sourceKey),
         userId,
         kind: "registration",
         title: registrationTitle(roles),
         description: null,
         sourceEventId: event.event_id,
-        sourceKey: `registration:${userId}`,
+        sourceKey,
         occurredAt: new Date(registered_at),
       },
       causedBy(event),
@@ -40,23 +52,28 @@ export const userRegisteredHandler = defineContractHandler(
   },
 );
 
-/** learning.InteractionCreated adds an interaction entry to the student's passport. */
+/**
+ * learning.InteractionCreated adds an interaction entry to the student's passport, unless the
+ * producer wrote it already (`effects_applied` lists passport).
+ */
 export const interactionCreatedHandler = defineContractHandler(
   INTERACTION_CREATED_V1,
   async (event, { tx }) => {
     const { data } = event;
     // The registration may still be on its way (another stream): open the passport without roles.
     await openPassport(tx, data.student_id);
+    if (effectAppliedByProducer(event.metadata, "passport")) return;
+    const sourceKey = interactionSourceKey(data.interaction_id);
     await insertEntry(
       tx,
       {
-        id: crypto.randomUUID(),
+        id: derivedId(sourceKey),
         userId: data.student_id,
         kind: "interaction",
         title: interactionTitle(data.type, data.content),
         description: data.content,
         sourceEventId: event.event_id,
-        sourceKey: `interaction:${data.interaction_id}`,
+        sourceKey,
         durationSeconds: data.duration_seconds,
         occurredAt: new Date(data.occurred_at),
       },

@@ -4,6 +4,11 @@ import { createEvent } from "@/lib/contracts/events/create-event";
 import type { UserRole } from "@/lib/contracts/identity";
 import { INTERACTION_CREATED_V1 } from "@/lib/contracts/learning";
 import { PASSPORT_ROUTES } from "@/lib/contracts/passport";
+import {
+  derivedId,
+  interactionSourceKey,
+  registrationSourceKey,
+} from "@/lib/data-sync/derived-ids";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
 import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import type { EventHandler } from "@/lib/events/event-handler";
@@ -256,6 +261,62 @@ describe("passport service", () => {
       "registration",
       "interaction",
     ]);
+  });
+
+  it("gives derived entries the ids the legacy runtime gives them", async () => {
+    const userId = crypto.randomUUID();
+    const learned = interactionCreated(interaction(userId));
+    await deliver([userRegistered(userId, ["student"]), learned]);
+    const entries = await service.db.execute(
+      sql`select id, source_key from passport_entries where user_id = ${userId} order by kind`,
+    );
+    const interactionKey = interactionSourceKey(learned.data.interaction_id);
+    expect(entries.rows).toEqual([
+      { id: derivedId(interactionKey), source_key: interactionKey },
+      { id: derivedId(registrationSourceKey(userId)), source_key: registrationSourceKey(userId) },
+    ]);
+  });
+
+  it("keeps the passport open but writes no entry the producer wrote already", async () => {
+    const userId = crypto.randomUUID();
+    const written = { ...metadata(), effects_applied: ["reputation", "passport"] };
+    await deliver([
+      { ...userRegistered(userId, ["student", "tutor"]), metadata: written },
+      { ...interactionCreated(interaction(userId)), metadata: written },
+    ]);
+    const passports = await service.db.execute(
+      sql`select roles from passports where user_id = ${userId}`,
+    );
+    expect(passports.rows).toEqual([{ roles: ["student", "tutor"] }]);
+    expect(
+      await count(sql`select count(*)::int as n from passport_entries where user_id = ${userId}`),
+    ).toBe(0);
+    expect(
+      await count(sql`select count(*)::int as n from outbox where aggregate_id = ${userId}`),
+    ).toBe(0);
+
+    // an event whose producer applied only reputation's effect: the entry is passport's to write
+    const onlyReputation = { ...metadata(), effects_applied: ["reputation"] };
+    await deliver([{ ...interactionCreated(interaction(userId)), metadata: onlyReputation }]);
+    expect(
+      await count(sql`select count(*)::int as n from passport_entries where user_id = ${userId}`),
+    ).toBe(1);
+  });
+
+  it("sends an event whose effects_applied is not a list to the dead-letter queue", async () => {
+    const userId = crypto.randomUUID();
+    const broken = {
+      ...userRegistered(userId),
+      metadata: { ...metadata(), effects_applied: "passport" },
+    };
+    await deliver([broken]);
+    const dead = await service.redis.xrange(deadLetterKey(prefix, "user"), "-", "+");
+    expect(dead.map(([, fields]) => fields.join(" "))).toContainEqual(
+      expect.stringContaining(broken.event_id),
+    );
+    expect(
+      await count(sql`select count(*)::int as n from passports where user_id = ${userId}`),
+    ).toBe(0);
   });
 
   it("sends an interaction that breaks its contract to the dead-letter queue", async () => {

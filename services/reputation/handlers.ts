@@ -1,7 +1,9 @@
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
 import { INTERACTION_CREATED_V1 } from "@/lib/contracts/learning";
 import { SESSION_COMPLETED_V1 } from "@/lib/contracts/marketplace";
+import { effectAppliedByProducer } from "@/lib/data-sync/placement";
 import { defineContractHandler } from "@/lib/events/contract-handler";
+import { recomputeScore } from "./scores";
 import { recordCompletedSession, recordTaughtInteraction } from "./tutoring-activity";
 
 /** Metadata of an event reputation publishes because it consumed `cause`: same trace, caused by it. */
@@ -14,16 +16,30 @@ function causedBy(cause: { event_id: string; metadata: EventMetadata }): EventMe
   };
 }
 
-/** learning.InteractionCreated → the tutor taught one more interaction. */
+/**
+ * learning.InteractionCreated → the tutor taught one more interaction: always recorded (the
+ * score's inputs and the dedupe set); the score is recomputed and published here unless the
+ * producer already did it (`effects_applied` lists reputation: the score arrives by the sync).
+ */
 export const interactionCreatedHandler = defineContractHandler(
   INTERACTION_CREATED_V1,
-  (event, { tx }) => recordTaughtInteraction(tx, event.data, causedBy(event)),
+  async (event, { tx }) => {
+    const row = await recordTaughtInteraction(tx, event.data);
+    if (!row || effectAppliedByProducer(event.metadata, "reputation")) return;
+    const cause = { kind: "interaction", id: row.interactionId } as const;
+    await recomputeScore(tx, row.tutorId, cause, row.recordedAt, causedBy(event));
+  },
 );
 
-/** marketplace.SessionCompleted → the tutor completed one more session. */
+/** marketplace.SessionCompleted → the tutor completed one more session; as interactions are. */
 export const sessionCompletedHandler = defineContractHandler(
   SESSION_COMPLETED_V1,
-  (event, { tx }) => recordCompletedSession(tx, event.data, causedBy(event)),
+  async (event, { tx }) => {
+    const row = await recordCompletedSession(tx, event.data);
+    if (!row || effectAppliedByProducer(event.metadata, "reputation")) return;
+    const cause = { kind: "session", id: row.sessionId } as const;
+    await recomputeScore(tx, row.tutorId, cause, row.recordedAt, causedBy(event));
+  },
 );
 
 /** What the `reputation` consumer group reads and how it handles it. */

@@ -230,6 +230,34 @@ describe("reputation service", () => {
     expect(changes.at(-1)?.data).toMatchObject({ previous_score: 49.8, score: 50 });
   });
 
+  it("records what the producer already scored without scoring it again", async () => {
+    const pair = { tutorId: crypto.randomUUID(), studentId: crypto.randomUUID() };
+    const scored = { ...metadata(), effects_applied: ["reputation", "passport"] };
+    const taught = { ...interactionCreated(pair), metadata: scored };
+    const completed = { ...sessionCompleted(pair), metadata: scored };
+    await deliver([taught, completed]);
+    // the legacy runtime changed the score in its transaction; the sync brings it here
+    expect(await score(pair.tutorId)).toMatchObject({ score: 40, updatedAt: null });
+    expect(await scoreChanges(pair.tutorId)).toEqual([]);
+    // but the inputs and the dedupe set know them: a replay under a new event id counts nothing
+    const recorded = await service.db.execute(
+      sql`select (select count(*)::int from taught_interactions where tutor_id = ${pair.tutorId}) as taught,
+                 (select count(*)::int from completed_sessions where tutor_id = ${pair.tutorId}) as completed`,
+    );
+    expect(recorded.rows).toEqual([{ taught: 1, completed: 1 }]);
+    await deliver([interactionCreated(pair, taught.data.interaction_id)]);
+    expect(await scoreChanges(pair.tutorId)).toEqual([]);
+
+    // an effect the producer left to reputation (only passport's listed) is applied here
+    const other = { ...metadata(), effects_applied: ["passport"] };
+    await deliver([{ ...interactionCreated(pair), metadata: other }]);
+    expect(await score(pair.tutorId)).toMatchObject({
+      interactionCount: 2,
+      completedSessionCount: 1,
+    });
+    expect(await scoreChanges(pair.tutorId)).toHaveLength(1);
+  });
+
   it("is ready when its database and Redis answer", async () => {
     const ready = await fetch(`${service.baseUrl}/readyz`);
     expect(ready.status).toBe(200);

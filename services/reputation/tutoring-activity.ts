@@ -1,19 +1,17 @@
-import type { EventMetadata } from "@/lib/contracts/events/envelope";
 import type { InteractionCreatedData } from "@/lib/contracts/learning";
 import type { SessionCompletedData } from "@/lib/contracts/marketplace";
 import type { EventsTransaction } from "@/lib/events/events-database";
 import { completedSessions, taughtInteractions } from "./schema";
-import { recomputeScore } from "./scores";
 
 /**
- * Records that a tutor taught an interaction and recomputes the tutor's score. An interaction
- * already recorded (the same event again, or a replay under a new event id) changes nothing.
+ * Records that a tutor taught an interaction: one of the inputs the tutor's score is counted
+ * from, and the set that recognises it again. Returns the new row, or undefined if the
+ * interaction was already recorded (the same event again, or a replay under a new event id).
  */
 export async function recordTaughtInteraction(
   tx: EventsTransaction,
   interaction: InteractionCreatedData,
-  metadata: EventMetadata,
-): Promise<void> {
+) {
   const [row] = await tx
     .insert(taughtInteractions)
     .values({
@@ -24,20 +22,14 @@ export async function recordTaughtInteraction(
     })
     .onConflictDoNothing()
     .returning();
-  if (!row) return;
-  const cause = { kind: "interaction", id: row.interactionId } as const;
-  await recomputeScore(tx, row.tutorId, cause, row.recordedAt, metadata);
+  return row;
 }
 
 /**
- * Records that a tutor completed a session and recomputes the tutor's score. A session already
- * recorded changes nothing.
+ * Records that a tutor completed a session, as `recordTaughtInteraction` does an interaction;
+ * undefined if the session was already recorded.
  */
-export async function recordCompletedSession(
-  tx: EventsTransaction,
-  session: SessionCompletedData,
-  metadata: EventMetadata,
-): Promise<void> {
+export async function recordCompletedSession(tx: EventsTransaction, session: SessionCompletedData) {
   const [row] = await tx
     .insert(completedSessions)
     .values({
@@ -48,12 +40,5 @@ export async function recordCompletedSession(
     })
     .onConflictDoNothing()
     .returning();
-  if (!row) return;
-  await recomputeScore(
-    tx,
-    row.tutorId,
-    { kind: "session", id: row.sessionId },
-    row.recordedAt,
-    metadata,
-  );
+  return row;
 }

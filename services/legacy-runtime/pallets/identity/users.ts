@@ -7,6 +7,11 @@ import {
   USER_REGISTERED_V1,
   type User,
 } from "@/lib/contracts/identity";
+import {
+  type EffectPlacement,
+  effectsLegacyApplies,
+  withEffectsApplied,
+} from "@/lib/data-sync/placement";
 import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
 import { emit, type LegacyDb } from "../../runtime";
@@ -26,13 +31,15 @@ function toUser(row: UserRow): User {
 }
 
 /**
- * Registers a user and, in the same transaction, opens their passport with a registration entry
- * (the monolith's synchronous version of passport consuming identity.UserRegistered).
+ * Registers a user and, in the same transaction while passport is on legacy or shadow, opens
+ * their passport with a registration entry (the monolith's synchronous version of passport
+ * consuming identity.UserRegistered); the event lists it in `effects_applied`.
  */
 export async function registerUser(
   db: LegacyDb,
   body: RegisterUserBody,
   metadata: EventMetadata,
+  placement: EffectPlacement,
 ): Promise<User> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -48,6 +55,7 @@ export async function registerUser(
     if (!row) {
       throw new HttpError("conflict", `the DID ${body.did} or the id is already registered`);
     }
+    const effects = effectsLegacyApplies(placement, ["passport"]);
     const registered = await emit(tx, USER_REGISTERED_V1, {
       aggregateId: row.id,
       data: {
@@ -57,10 +65,10 @@ export async function registerUser(
         roles: row.roles,
         registered_at: row.createdAt.toISOString(),
       },
-      metadata,
+      metadata: withEffectsApplied(metadata, effects),
       at: row.createdAt,
     });
-    await openPassport(tx, registered);
+    if (effects.includes("passport")) await openPassport(tx, registered);
     return toUser(row);
   });
 }

@@ -7,6 +7,11 @@ import {
   type Interaction,
   type ListInteractionsQuerySchema,
 } from "@/lib/contracts/learning";
+import {
+  type EffectPlacement,
+  effectsLegacyApplies,
+  withEffectsApplied,
+} from "@/lib/data-sync/placement";
 import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
 import { causedBy, emit, type LegacyDb, type LegacyTx } from "../../runtime";
@@ -43,12 +48,14 @@ async function unregistered(tx: LegacyTx, userIds: readonly string[]): Promise<s
 /**
  * Records an interaction between two registered users (else 422, naming the unknown ones) and, in
  * the same transaction, counts it towards the tutor's reputation and adds it to the student's
- * passport: the monolith does synchronously what the new services do by events.
+ * passport, each while its domain is on legacy or shadow: the monolith does synchronously what
+ * the new services do by events. The event lists the effects applied in `effects_applied`.
  */
 export async function createInteraction(
   db: LegacyDb,
   body: CreateInteractionBody,
   metadata: EventMetadata,
+  placement: EffectPlacement,
 ): Promise<Interaction> {
   return db.transaction(async (tx) => {
     const unknown = await unregistered(tx, [body.tutorId, body.studentId]);
@@ -77,6 +84,7 @@ export async function createInteraction(
       .onConflictDoNothing()
       .returning();
     if (!row) throw new HttpError("conflict", `an interaction ${body.id} already exists`);
+    const effects = effectsLegacyApplies(placement, ["reputation", "passport"]);
     const created = await emit(tx, INTERACTION_CREATED_V1, {
       aggregateId: row.id,
       data: {
@@ -88,16 +96,18 @@ export async function createInteraction(
         student_id: row.studentId,
         occurred_at: row.occurredAt.toISOString(),
       },
-      metadata,
+      metadata: withEffectsApplied(metadata, effects),
       at: row.createdAt,
     });
-    await addToScore(
-      tx,
-      row.tutorId,
-      { interactionCount: 1 },
-      { cause: "interaction", causeId: row.id, at: row.createdAt, metadata: causedBy(created) },
-    );
-    await addInteractionEntry(tx, created);
+    if (effects.includes("reputation")) {
+      await addToScore(
+        tx,
+        row.tutorId,
+        { interactionCount: 1 },
+        { cause: "interaction", causeId: row.id, at: row.createdAt, metadata: causedBy(created) },
+      );
+    }
+    if (effects.includes("passport")) await addInteractionEntry(tx, created);
     return toInteraction(row);
   });
 }

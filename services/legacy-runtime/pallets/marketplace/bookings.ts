@@ -7,6 +7,11 @@ import {
   SESSION_COMPLETED_V1,
   type Session,
 } from "@/lib/contracts/marketplace";
+import {
+  type EffectPlacement,
+  effectsLegacyApplies,
+  withEffectsApplied,
+} from "@/lib/data-sync/placement";
 import { HttpError } from "@/lib/http/http-error";
 import { causedBy, emit, type LegacyDb, type LegacyTx } from "../../runtime";
 import { users } from "../../schema/identity";
@@ -114,13 +119,15 @@ export async function cancelBooking(db: LegacyDb, id: string): Promise<Booking> 
 
 /**
  * Records that a booked session took place: the session, the booking `completed` and
- * marketplace.SessionCompleted, and, in the same transaction, the tutor's reputation.
+ * marketplace.SessionCompleted, and, in the same transaction while reputation is on legacy or
+ * shadow, the tutor's reputation (then listed in the event's `effects_applied`).
  */
 export async function completeBooking(
   db: LegacyDb,
   bookingId: string,
   body: CompleteBookingBody,
   metadata: EventMetadata,
+  placement: EffectPlacement,
 ): Promise<Session> {
   return db.transaction(async (tx) => {
     const booking = await lockBooking(tx, bookingId);
@@ -149,6 +156,7 @@ export async function completeBooking(
       });
     }
     await tx.update(bookings).set({ status: "completed" }).where(eq(bookings.id, booking.id));
+    const effects = effectsLegacyApplies(placement, ["reputation"]);
     const completed = await emit(tx, SESSION_COMPLETED_V1, {
       aggregateId: row.id,
       data: {
@@ -160,15 +168,17 @@ export async function completeBooking(
         duration_seconds: row.durationSeconds,
         completed_at: row.completedAt.toISOString(),
       },
-      metadata,
+      metadata: withEffectsApplied(metadata, effects),
       at: row.completedAt,
     });
-    await addToScore(
-      tx,
-      row.tutorId,
-      { completedSessionCount: 1 },
-      { cause: "session", causeId: row.id, at: row.completedAt, metadata: causedBy(completed) },
-    );
+    if (effects.includes("reputation")) {
+      await addToScore(
+        tx,
+        row.tutorId,
+        { completedSessionCount: 1 },
+        { cause: "session", causeId: row.id, at: row.completedAt, metadata: causedBy(completed) },
+      );
+    }
     return toSession(row);
   });
 }

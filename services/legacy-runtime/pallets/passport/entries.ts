@@ -11,6 +11,11 @@ import {
   type Passport,
   type PassportEntry,
 } from "@/lib/contracts/passport";
+import {
+  derivedId,
+  interactionSourceKey,
+  registrationSourceKey,
+} from "@/lib/data-sync/derived-ids";
 import { afterCursor, pageOfRows } from "@/lib/db/keyset-paging";
 import { HttpError } from "@/lib/http/http-error";
 import { causedBy, emit, type LegacyDb, type LegacyTx } from "../../runtime";
@@ -37,7 +42,10 @@ function toEntry(row: EntryRow): PassportEntry {
   };
 }
 
-/** Writes an entry and its passport.EntryAdded in `tx`; null if the id is taken. */
+/**
+ * Writes an entry and its passport.EntryAdded in `tx`; null, publishing nothing, if the id or
+ * the entry's source is already there (a derived entry the passport service wrote converges).
+ */
 async function insertEntry(
   tx: LegacyTx,
   entry: NewEntry,
@@ -72,10 +80,12 @@ export async function openPassport(
   tx: LegacyTx,
   registered: EventOf<typeof USER_REGISTERED_V1>,
 ): Promise<void> {
+  const sourceKey = registrationSourceKey(registered.data.user_id);
   await insertEntry(
     tx,
     {
-      id: crypto.randomUUID(),
+      id: derivedId(sourceKey),
+      sourceKey,
       userId: registered.data.user_id,
       kind: "registration",
       title: `Registered on Keiko as ${registered.data.roles.join(", ")}`,
@@ -94,10 +104,12 @@ export async function addInteractionEntry(
   created: EventOf<typeof INTERACTION_CREATED_V1>,
 ): Promise<void> {
   const { data } = created;
+  const sourceKey = interactionSourceKey(data.interaction_id);
   await insertEntry(
     tx,
     {
-      id: crypto.randomUUID(),
+      id: derivedId(sourceKey),
+      sourceKey,
       userId: data.student_id,
       kind: "interaction",
       title: interactionTitle(data.type, data.content),

@@ -110,11 +110,12 @@ export async function reportDirection(
     `insert into data_sync_status as s
        (domain, direction, pending, applied_total, lag_ms, oldest_pending_ms, last_applied_at,
         heartbeat_at, last_error)
-     values ($1, $2, $3, $4, coalesce($5, 0), $6, case when $4 > 0 then now() end, clock_timestamp(), $7)
+     values ($1, $2, $3, $4::bigint, coalesce($5::int, 0), $6, case when $4::bigint > 0 then now() end,
+             clock_timestamp(), $7)
      on conflict (domain, direction) do update set
        pending = excluded.pending,
        applied_total = s.applied_total + excluded.applied_total,
-       lag_ms = coalesce($5, s.lag_ms),
+       lag_ms = coalesce($5::int, s.lag_ms),
        oldest_pending_ms = excluded.oldest_pending_ms,
        last_applied_at = coalesce(excluded.last_applied_at, s.last_applied_at),
        heartbeat_at = excluded.heartbeat_at,
@@ -259,6 +260,7 @@ export type VerificationOutcome = {
   chunks: number;
   chunksMismatched: number;
   differences: number;
+  rowsInFlight: number;
   details: unknown[];
   error: string | null;
 };
@@ -271,7 +273,8 @@ export async function finishVerification(
   await control.query(
     `update data_verifications
         set status = $2, finished_at = now(), rows_compared = $3, chunks = $4,
-            chunks_mismatched = $5, differences = $6, details = $7::jsonb, error = $8
+            chunks_mismatched = $5, differences = $6, details = $7::jsonb, error = $8,
+            rows_in_flight = $9
       where id = $1`,
     [
       id,
@@ -282,6 +285,7 @@ export async function finishVerification(
       outcome.differences,
       JSON.stringify(outcome.details),
       outcome.error,
+      outcome.rowsInFlight,
     ],
   );
 }

@@ -213,6 +213,7 @@ export class SyncEngine {
           chunks: 0,
           chunksMismatched: 0,
           differences: 0,
+          rowsInFlight: 0,
           details: [],
           error: `this worker does not sync ${claimed.domain}`,
         });
@@ -225,6 +226,7 @@ export class SyncEngine {
           chunks: report.chunks,
           chunksMismatched: report.chunksMismatched,
           differences: report.differences.length,
+          rowsInFlight: report.inFlight,
           details: report.differences.slice(0, this.options.verify.maxDetails),
           error: null,
         });
@@ -242,6 +244,7 @@ export class SyncEngine {
           chunks: 0,
           chunksMismatched: 0,
           differences: 0,
+          rowsInFlight: 0,
           details: [],
           error: messageOf(error),
         });

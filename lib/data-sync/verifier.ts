@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalText } from "./canonical";
+import { backlogOf, pendingChangesFor } from "./change-log";
 import { type DomainSides, keyOf, keyString } from "./domain-sides";
 import { rowsInKeyRange, rowsWithKeys } from "./key-range";
 import type { SqlRow, SyncTable } from "./sync-table";
@@ -22,9 +23,13 @@ export type Difference = {
 
 export type VerifyOptions = {
   chunkSize: number;
-  /** A row that differs is read again this many times, this far apart, before it counts. */
+  /**
+   * A row that differs is read again this many times before it counts: each time once the sync
+   * has applied every change captured before (at most `drainWaitMs`), then `recheckDelayMs` later.
+   */
   recheckAttempts: number;
   recheckDelayMs: number;
+  drainWaitMs?: number;
   /** Differences kept with their images in the report. */
   maxDetails: number;
 };
@@ -34,6 +39,11 @@ export type VerificationReport = {
   chunks: number;
   chunksMismatched: number;
   differences: Difference[];
+  /**
+   * Rows that still differed at the last re-check while a change of theirs was still waiting to
+   * be applied (a row written faster than the lag): not a difference, verified again next time.
+   */
+  inFlight: number;
 };
 
 type Fingerprints = Map<string, { key: SqlRow; text: string; row: SqlRow }>;
@@ -168,10 +178,49 @@ async function recheck(sides: DomainSides, suspects: readonly Difference[]): Pro
   return still;
 }
 
+/** Which of `suspects` have a change waiting on either side (`<table>\0<key>`). */
+async function stillInFlight(
+  sides: DomainSides,
+  suspects: readonly Difference[],
+): Promise<Set<string>> {
+  const waiting = new Set<string>();
+  for (const table of sides.translator.tables) {
+    const keys = suspects.filter((d) => d.table === table.service.table).map((d) => d.key);
+    if (keys.length === 0) continue;
+    const pending = [
+      ...(await pendingChangesFor(sides.legacy, table.legacy.table, keys)),
+      ...(await pendingChangesFor(sides.service, table.service.table, keys)),
+    ];
+    for (const change of pending)
+      waiting.add(`${table.service.table}\u0000${keyString(change.rowKey)}`);
+  }
+  return waiting;
+}
+
+/**
+ * Waits until neither side holds a change of the domain's tables captured before `since` (so
+ * whatever differed then has had its chance to arrive), or `timeoutMs` passed.
+ */
+async function drainedPast(sides: DomainSides, since: number, timeoutMs: number): Promise<void> {
+  const legacyTables = sides.translator.tables.map((t) => t.legacy.table);
+  const serviceTables = sides.translator.tables.map((t) => t.service.table);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const backlogs = [
+      await backlogOf(sides.legacy, legacyTables),
+      await backlogOf(sides.service, serviceTables),
+    ];
+    const olderThanSince = backlogs.some((b) => b.pending > 0 && Date.now() - b.oldestMs <= since);
+    if (!olderThanSince) return;
+    await sleep(50);
+  }
+}
+
 /**
  * Verifies a domain: every synced table compared in chunks, then every row that differed read
  * again after the sync had time to carry it (`recheckAttempts` × `recheckDelayMs`), so a row in
- * flight is not reported as a difference. What still differs after that is.
+ * flight is not reported as a difference. What still differs after that is, unless a change of
+ * its own is still waiting (a row written faster than the lag): that is counted as in flight.
  */
 export async function verifyDomain(
   sides: DomainSides,
@@ -182,15 +231,29 @@ export async function verifyDomain(
     chunks: 0,
     chunksMismatched: 0,
     differences: [],
+    inFlight: 0,
   };
   let suspects: Difference[] = [];
   for (const table of sides.translator.tables) {
     await compareTable(sides, table, options, report, suspects);
   }
   for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt += 1) {
+    await drainedPast(sides, Date.now(), options.drainWaitMs ?? 30_000);
     await sleep(options.recheckDelayMs);
     suspects = await recheck(sides, suspects);
   }
-  report.differences = suspects;
+  // A row with a change still waiting is in flight; the others are read once more, since a
+  // change may have landed between the last read and the look at the log.
+  const idOf = (d: Difference) => `${d.table}\u0000${keyString(d.key)}`;
+  const waiting = await stillInFlight(sides, suspects);
+  let settled = suspects.filter((d) => !waiting.has(idOf(d)));
+  if (settled.length > 0) {
+    settled = await recheck(sides, settled);
+    const late = await stillInFlight(sides, settled);
+    for (const id of late) waiting.add(id);
+    settled = settled.filter((d) => !late.has(idOf(d)));
+  }
+  report.inFlight = suspects.filter((d) => waiting.has(idOf(d))).length;
+  report.differences = settled;
   return report;
 }

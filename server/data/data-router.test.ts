@@ -253,7 +253,9 @@ describe("a rollback behind the write fence", () => {
   it("refuses a stale version before raising the fence", async () => {
     await place("governance", "canary", 10);
     await fx.pool.query("update domains set version = version + 5 where name = 'governance'");
-    const { rows: now } = await fx.pool.query("select version from domains where name = 'governance'");
+    const { rows: now } = await fx.pool.query(
+      "select version from domains where name = 'governance'",
+    );
     const version = now[0].version as number;
     await expect(
       fx.operator.migration.rollback({

@@ -45,6 +45,8 @@ export async function createControlFixture() {
   };
   const callerFor = (operator: Operator | null) => createCaller(createContext(db, bus, operator));
   return {
+    /** The test database's name and URL, for processes that connect on their own (a gateway). */
+    database: { name: database.name, url: database.url },
     db,
     pool,
     bus,

@@ -95,6 +95,8 @@ export const dataVerifications = pgTable(
     chunks: integer("chunks").notNull().default(0),
     chunksMismatched: integer("chunks_mismatched").notNull().default(0),
     differences: integer("differences").notNull().default(0),
+    /** Rows that differed only because a change of theirs was still on its way (not differences). */
+    rowsInFlight: integer("rows_in_flight").notNull().default(0),
     /** The first differences: table, key, kind and both images. */
     details: jsonb("details").$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
     error: text("error"),

@@ -1,0 +1,1 @@
+ALTER TABLE "data_verifications" ADD COLUMN "rows_in_flight" integer DEFAULT 0 NOT NULL;

@@ -102,17 +102,3 @@ describe("outbox publish and relay", () => {
   });
 });
 
-describe("shadow copies", () => {
-  it("marks a shadow copy's events sent without publishing them", async () => {
-    await relayOutboxBatch({ pool: h.pool, redis: h.redis, prefix: h.prefix });
-    const before = (await streamEntries("user")).length;
-    const real = userRegistered();
-    const mirrored = userRegistered();
-    mirrored.metadata = { ...mirrored.metadata, shadow: true };
-    await h.db.transaction((tx) => publishManyInTransaction(tx, [mirrored, real]));
-    expect(await relayOutboxBatch({ pool: h.pool, redis: h.redis, prefix: h.prefix })).toBe(2);
-    const entries = await streamEntries("user");
-    expect(entries.slice(before).map((e) => e.event_id)).toEqual([real.event_id]);
-    expect(await getOutboxBacklog(h.pool)).toEqual({ unsent: 0, oldestUnsentAgeMs: null });
-  });
-});

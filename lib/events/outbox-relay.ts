@@ -23,14 +23,12 @@ interface ClaimedRow {
   event_id: string;
   event_type: string;
   aggregate_type: string;
-  shadow: boolean;
   payload: string;
 }
 
 function claimSql(table: string): string {
   // The envelope JSON is built by PostgreSQL: no jsonb → object → JSON round trip in Node.
   return `select id, event_id, event_type, aggregate_type,
-    coalesce(metadata->>'shadow' = 'true', false) as shadow,
     json_build_object(
       'event_id', event_id, 'event_type', event_type,
       'aggregate_id', aggregate_id, 'aggregate_type', aggregate_type,
@@ -71,10 +69,8 @@ export async function relayOutboxBatch(options: OutboxRelayOptions): Promise<num
       return 0;
     }
     const pipeline = options.redis.pipeline();
-    // A shadow copy's write (the gateway mirrored it; legacy owns the domain) is marked sent
-    // without being published: legacy's own event is the one consumers must see.
+    // (A shadow copy writes no outbox row: it runs in a rolled-back transaction, decision 0012.)
     for (const row of rows) {
-      if (row.shadow) continue;
       pipeline.xadd(
         eventStreamKey(options.prefix, row.aggregate_type),
         "*",

@@ -66,7 +66,10 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Gu
       }),
     ],
   });
-  const timeoutMs = options.timeoutMs ?? 2_000;
+  // A rollback waits behind its write fence for the data to drain (at most 5 s,
+  // server/data/write-fence.ts): the call must outlive that bound, or the guard retries a
+  // rollback that is still running.
+  const timeoutMs = options.timeoutMs ?? 8_000;
   const signal = () => AbortSignal.timeout(timeoutMs);
   return {
     async guardState() {

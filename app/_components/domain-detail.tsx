@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { DomainName } from "@/lib/contracts/domains";
+import { DataPanel } from "./data/data-panel";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
@@ -47,6 +48,8 @@ export function DomainDetail({ name }: { name: DomainName }) {
         <Field label="Service upstream" value={domain.serviceUrl} mono />
         <Field label="Version" value={String(domain.version)} mono />
       </dl>
+
+      <DataPanel domain={domain.name} />
 
       <div className="grid gap-4 lg:grid-cols-2">
         <RolloutPanel domain={domain} />

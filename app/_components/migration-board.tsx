@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { trafficOnNewService } from "@/lib/contracts/domains";
+import { DataHealthSummary } from "./data/data-health-badge";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
 import { GuardAlerts } from "./guard-alerts";
@@ -17,6 +18,9 @@ export function MigrationBoard() {
   const trpc = useTRPC();
   const board = useQuery(
     trpc.migration.board.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
+  );
+  const data = useQuery(
+    trpc.data.overview.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
   );
   if (board.isPending) return <p className="text-slate-400">Loading the board…</p>;
   if (board.isError)
@@ -52,6 +56,7 @@ export function MigrationBoard() {
               <th className="px-4 py-3">State</th>
               <th className="px-4 py-3">Progress</th>
               <th className="px-4 py-3">Parity</th>
+              <th className="px-4 py-3">Data</th>
               <th className="px-4 py-3">New-service traffic</th>
               <th className="px-4 py-3">Last change</th>
               <th className="px-4 py-3 text-right">Actions</th>
@@ -60,6 +65,7 @@ export function MigrationBoard() {
           <tbody className="divide-y divide-slate-800">
             {domains.map((d) => {
               const share = trafficOnNewService(d);
+              const dataStatus = data.data?.find((status) => status.domain === d.name);
               return (
                 <tr
                   key={d.name}
@@ -88,6 +94,19 @@ export function MigrationBoard() {
                       percent={d.parity.percent}
                       compared={d.parity.compared}
                     />
+                  </td>
+                  <td className="max-w-[13rem] px-4 py-3" data-testid="data-column">
+                    {dataStatus ? (
+                      <DataHealthSummary
+                        health={dataStatus.health}
+                        summary={dataStatus.summary}
+                        href={`/domains/${d.name}`}
+                      />
+                    ) : (
+                      <span className="text-xs text-slate-500">
+                        {data.isError ? "unavailable" : "—"}
+                      </span>
+                    )}
                   </td>
                   <td className="px-4 py-3">
                     <div className="flex items-center gap-2">

@@ -1,14 +1,21 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type MigrationState, NEXT_STATES } from "@/lib/contracts/domains";
+import { DataHealthBadge } from "./data/data-health-badge";
 import type { DomainView } from "./domain-view";
 import { ErrorNote } from "./error-note";
+import { LIVE_REFRESH_MS } from "./live";
 import { useCan } from "./operator-context";
 import { useTRPC } from "./trpc-provider";
 
 type Props = { domain: DomainView; mode: "advance" | "rollback"; onClose: () => void };
+
+/** The moves that hand the service writes, which the server's data gate checks (ADR 0011). */
+function needsDataGate(from: MigrationState, to: MigrationState): boolean {
+  return (from === "shadow" && to === "canary") || (from === "canary" && to === "migrated");
+}
 
 function suggestedWeight(domain: DomainView): number {
   if (domain.state !== "canary") return 10;
@@ -25,7 +32,13 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
   const [weight, setWeight] = useState(suggestedWeight(domain));
   const [reason, setReason] = useState("");
   const [overrideParity, setOverrideParity] = useState(false);
+  const [overrideData, setOverrideData] = useState(false);
   const isAdmin = useCan("admin");
+  const dataGated = mode === "advance" && needsDataGate(domain.state, to);
+  const data = useQuery({
+    ...trpc.data.status.queryOptions({ domain: domain.name }, { refetchInterval: LIVE_REFRESH_MS }),
+    enabled: dataGated,
+  });
 
   useEffect(() => {
     dialog.current?.showModal();
@@ -55,6 +68,7 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
         reason,
         expectedVersion: domain.version,
         overrideParity: overrideParity || undefined,
+        overrideData: (dataGated && overrideData) || undefined,
       });
     }
   }
@@ -122,6 +136,23 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
               onChange={(e) => setOverrideParity(e.target.checked)}
             />
             Override the parity threshold (admin; the reason must say why)
+          </label>
+        )}
+        {dataGated && data.data && (
+          <p className="flex flex-wrap items-center gap-2 text-sm" data-testid="transition-data">
+            <span className="text-slate-300">Data:</span>
+            <DataHealthBadge health={data.data.health} />
+            <span className="text-slate-400">{data.data.summary}</span>
+          </p>
+        )}
+        {dataGated && isAdmin && (
+          <label className="flex items-center gap-2 text-sm text-amber-200">
+            <input
+              type="checkbox"
+              checked={overrideData}
+              onChange={(e) => setOverrideData(e.target.checked)}
+            />
+            Override the data gate (admin; the reason must say why)
           </label>
         )}
         <label className="block text-sm">

@@ -81,12 +81,16 @@ export async function saveBackfillProgress(control: pg.Pool, progress: BackfillR
   );
 }
 
-/** Starts every backfill not started yet (the launcher's demo default); returns the domains. */
-export async function autoStartBackfills(control: pg.Pool): Promise<string[]> {
+/** Starts every backfill of `domains` not started yet (the launcher's demo default). */
+export async function autoStartBackfills(
+  control: pg.Pool,
+  domains: readonly DomainName[],
+): Promise<string[]> {
   const { rows } = await control.query<{ domain: string }>(
     `update data_backfills set status = 'running', started_at = now(), updated_at = now(),
             updated_by = 'data-sync (auto start)'
-      where status = 'not_started' returning domain`,
+      where status = 'not_started' and domain = any($1::text[]) returning domain`,
+    [domains],
   );
   return rows.map((row) => row.domain);
 }

@@ -59,7 +59,7 @@ export class SyncEngine {
   /** One pass over every domain; returns true if anything was left to do (run again at once). */
   async tick(): Promise<boolean> {
     if (this.options.autoBackfill) {
-      const started = await autoStartBackfills(this.control);
+      const started = await autoStartBackfills(this.control, [...this.sides.keys()]);
       if (started.length > 0) this.options.log.info({ domains: started }, "backfills started");
     }
     const backfills = new Map((await loadBackfills(this.control)).map((b) => [b.domain, b]));

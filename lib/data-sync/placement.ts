@@ -6,12 +6,11 @@ import {
   DomainNameSchema,
   type MigrationState,
   MigrationStateSchema,
+  ROUTES_CHANNEL,
 } from "@/lib/contracts/domains";
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
+import { NotifyReloader } from "@/lib/db/notify-reloader";
 import { NonRetryableEventError } from "@/lib/events/event-errors";
-
-/** The channel the control plane notifies, in the transaction of every change of a domain. */
-export const ROUTES_CHANNEL = "keiko_routes";
 
 /** The metadata key that lists the domains whose effects the producer applied. */
 export const EFFECTS_APPLIED = "effects_applied";
@@ -78,22 +77,35 @@ export type DomainPlacementOptions = {
 
 /**
  * The state of every domain, read from keiko_control's `domains`: loaded at start, reloaded on
- * every `keiko_routes` notification and every `reloadIntervalMs`, reconnecting after the
- * server restarts. Until the first load, and for a domain without a row, legacy applies effects.
- * Written here rather than shared with the gateway's RouteWatcher, which lib may not import.
+ * every `keiko_routes` notification and every `reloadIntervalMs` (lib/db/notify-reloader.ts),
+ * reconnecting after the server restarts. Until the first load, and for a domain without a row,
+ * legacy applies effects.
  */
 export class DomainPlacement implements EffectPlacement {
   #states: ReadonlyMap<DomainName, MigrationState> | null = null;
-  #client: pg.Client | null = null;
-  #reloading: Promise<void> | null = null;
-  #again = false;
-  #timer: NodeJS.Timeout | null = null;
-  #reconnectTimer: NodeJS.Timeout | null = null;
-  #reconnectDelayMs = 100;
-  #closed = false;
   #reloads = 0;
+  readonly #pool: pg.Pool;
+  readonly #reloader: NotifyReloader;
 
-  constructor(private readonly options: DomainPlacementOptions) {}
+  constructor(options: DomainPlacementOptions) {
+    this.#pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 1,
+      application_name: "keiko-effect-placement",
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 5_000,
+    });
+    this.#pool.on("error", () => undefined);
+    this.#reloader = new NotifyReloader({
+      databaseUrl: options.databaseUrl,
+      channel: ROUTES_CHANNEL,
+      reloadIntervalMs: options.reloadIntervalMs ?? 5_000,
+      load: () => this.#load(),
+      what: "domain states",
+      applicationName: "keiko-effect-placement",
+      logger: options.logger,
+    });
+  }
 
   legacyAppliesEffectsOf(domain: DomainName): boolean {
     const state = this.#states?.get(domain);
@@ -119,55 +131,22 @@ export class DomainPlacement implements EffectPlacement {
    * Connects, LISTENs and loads. If the control database does not answer, the runtime goes on
    * applying every effect and this keeps retrying in the background.
    */
-  async start(): Promise<void> {
-    this.#timer = setInterval(() => void this.reload(), this.options.reloadIntervalMs ?? 5_000);
-    this.#timer.unref();
-    try {
-      await this.#connect();
-    } catch (error) {
-      this.options.logger.warn(
-        { err: error },
-        "cannot read the domain states yet; legacy applies every effect until it can",
-      );
-      this.#scheduleReconnect();
-    }
+  start(): Promise<void> {
+    return this.#reloader.start("background");
   }
 
   /** Reloads now; concurrent calls share a reload, and one more follows if asked during it. */
   reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#again = true;
-      return this.#reloading;
-    }
-    this.#reloading = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#load();
-        } while (this.#again && !this.#closed);
-      } catch (error) {
-        this.options.logger.warn({ err: error }, "domain states reload failed; keeping the last");
-      } finally {
-        this.#reloading = null;
-      }
-    })();
-    return this.#reloading;
+    return this.#reloader.reload();
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
-    await this.#reloading;
-    const client = this.#client;
-    this.#client = null;
-    await client?.end().catch(() => {});
+    await this.#reloader.close();
+    await this.#pool.end().catch(() => {});
   }
 
   async #load(): Promise<void> {
-    const client = this.#client;
-    if (!client) return; // the reconnect reloads once it is back
-    const { rows } = await client.query<{ name: string; state: string }>(
+    const { rows } = await this.#pool.query<{ name: string; state: string }>(
       "select name, state::text as state from domains",
     );
     const states = new Map<DomainName, MigrationState>();
@@ -176,62 +155,8 @@ export class DomainPlacement implements EffectPlacement {
       const state = MigrationStateSchema.safeParse(row.state);
       if (name.success && state.success) states.set(name.data, state.data);
     }
-    if (this.#closed) return;
+    if (this.#reloader.closed) return;
     this.#states = states;
     this.#reloads += 1;
-  }
-
-  async #connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.options.databaseUrl,
-      application_name: "keiko-effect-placement",
-      connectionTimeoutMillis: 5_000,
-      query_timeout: 5_000,
-    });
-    const lost = (error?: Error) => {
-      if (this.#client !== client) return;
-      this.#client = null;
-      client.removeAllListeners("notification");
-      void client.end().catch(() => {});
-      if (this.#closed) return;
-      this.options.logger.warn({ err: error }, "lost the control database; reconnecting");
-      this.#scheduleReconnect();
-    };
-    client.on("error", lost);
-    client.on("end", () => lost());
-    client.on("notification", (message) => {
-      if (message.channel === ROUTES_CHANNEL) void this.reload();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${ROUTES_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw error;
-    }
-    if (this.#closed) {
-      await client.end();
-      return;
-    }
-    this.#client = client;
-    this.#reconnectDelayMs = 100;
-    // listening first: a change committed from here on is either in this load or notified
-    await this.reload();
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#closed || this.#reconnectTimer) return;
-    const delay = this.#reconnectDelayMs;
-    this.#reconnectDelayMs = Math.min(delay * 2, 5_000);
-    this.#reconnectTimer = setTimeout(async () => {
-      this.#reconnectTimer = null;
-      try {
-        await this.#connect();
-      } catch (error) {
-        this.options.logger.warn({ err: error }, "control database reconnect failed");
-        this.#scheduleReconnect();
-      }
-    }, delay);
-    this.#reconnectTimer.unref();
   }
 }

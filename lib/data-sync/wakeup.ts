@@ -1,50 +1,34 @@
-import pg from "pg";
+import { NotifyReloader } from "@/lib/db/notify-reloader";
 
 type Log = { warn(object: unknown, message: string): void };
 
 /**
- * Wakes a loop early: LISTENs on `channel` of each database and resolves the current wait on
- * the first notification. A lost connection is re-opened with a growing delay; meanwhile the
- * loop still wakes on its own interval, so a missed notification costs at most one interval.
+ * Wakes a loop early: LISTENs on `channel` of each database (lib/db/notify-reloader.ts, which
+ * reconnects and looks again after a reconnect) and resolves the current wait on the first
+ * notification. Meanwhile the loop still wakes on its own interval, so a missed notification
+ * costs at most one interval.
  */
 export class Wakeup {
-  #clients: pg.Client[] = [];
+  readonly #listeners: NotifyReloader[];
   #wake: (() => void) | null = null;
   #pending = false;
-  #closed = false;
 
-  constructor(
-    private readonly targets: ReadonlyArray<{ url: string; channel: string }>,
-    private readonly log: Log,
-  ) {}
-
-  start(): void {
-    for (const target of this.targets) void this.#listen(target, 100);
+  constructor(targets: ReadonlyArray<{ url: string; channel: string }>, log: Log) {
+    this.#listeners = targets.map(
+      (target) =>
+        new NotifyReloader({
+          databaseUrl: target.url,
+          channel: target.channel,
+          reloadIntervalMs: 60_000,
+          load: async () => this.poke(),
+          what: `${target.channel} notifications`,
+          logger: log,
+        }),
+    );
   }
 
-  async #listen(target: { url: string; channel: string }, delayMs: number): Promise<void> {
-    if (this.#closed) return;
-    const client = new pg.Client({ connectionString: target.url });
-    const retry = () => {
-      this.#clients = this.#clients.filter((c) => c !== client);
-      client.end().catch(() => undefined);
-      if (!this.#closed)
-        setTimeout(() => void this.#listen(target, Math.min(delayMs * 2, 5_000)), delayMs).unref();
-    };
-    client.on("error", (error) => {
-      this.log.warn({ err: error, channel: target.channel }, "listener lost; reconnecting");
-      retry();
-    });
-    try {
-      await client.connect();
-      client.on("notification", () => this.poke());
-      await client.query(`listen ${target.channel}`);
-      this.#clients.push(client);
-      this.poke();
-    } catch (error) {
-      this.log.warn({ err: error, channel: target.channel }, "cannot listen yet; retrying");
-      retry();
-    }
+  start(): void {
+    for (const listener of this.#listeners) void listener.start("background");
   }
 
   /** Ends the current wait now (or the next one at once). */
@@ -77,9 +61,7 @@ export class Wakeup {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     this.poke();
-    await Promise.all(this.#clients.map((client) => client.end().catch(() => undefined)));
-    this.#clients = [];
+    await Promise.all(this.#listeners.map((listener) => listener.close()));
   }
 }

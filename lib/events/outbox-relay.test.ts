@@ -101,4 +101,3 @@ describe("outbox publish and relay", () => {
     expect(rows.rows[0]).toEqual({ n: 1, sent: 0 });
   });
 });
-

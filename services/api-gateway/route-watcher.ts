@@ -1,10 +1,8 @@
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import pg from "pg";
 import type { Logger } from "pino";
+import { ROUTES_CHANNEL } from "@/lib/contracts/domains";
+import { NotifyReloader } from "@/lib/db/notify-reloader";
 import { EMPTY_ROUTE_TABLE, loadRouteTable, type RouteTable } from "./route-table";
-
-/** The channel the control plane notifies, in the transaction of every change of a domain. */
-export const ROUTES_CHANNEL = "keiko_routes";
 
 export type RouteWatcherOptions = {
   db: NodePgDatabase;
@@ -19,23 +17,25 @@ export type RouteWatcherOptions = {
 
 /**
  * Keeps the current routing table: loads it at start, reloads it on every `keiko_routes`
- * notification (coalesced: one reload in flight, at most one more queued) and every
- * `reloadIntervalMs` as a safety net, and swaps the whole snapshot at once so a request in
- * flight keeps the one it started with.
+ * notification (coalesced, lib/db/notify-reloader.ts) and every `reloadIntervalMs` as a safety
+ * net, and swaps the whole snapshot at once so a request in flight keeps the one it started with.
  */
 export class RouteWatcher {
   #table: RouteTable = EMPTY_ROUTE_TABLE;
   #loaded = false;
-  #reloading: Promise<void> | null = null;
-  #again = false;
-  #listener: pg.Client | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #reconnectTimer: NodeJS.Timeout | null = null;
-  #reconnectDelayMs = 100;
-  #closed = false;
   #reloads = 0;
+  readonly #reloader: NotifyReloader;
 
-  constructor(private readonly options: RouteWatcherOptions) {}
+  constructor(private readonly options: RouteWatcherOptions) {
+    this.#reloader = new NotifyReloader({
+      databaseUrl: options.databaseUrl,
+      channel: ROUTES_CHANNEL,
+      reloadIntervalMs: options.reloadIntervalMs,
+      load: () => this.#reload(),
+      what: "routes",
+      logger: options.logger,
+    });
+  }
 
   /** The snapshot in force; read it once per request. */
   get table(): RouteTable {
@@ -53,45 +53,17 @@ export class RouteWatcher {
   }
 
   /** Loads the table (throws if the database does not answer) and starts listening. */
-  async start(): Promise<void> {
-    await this.#reload();
-    await this.#listen().catch((error) => {
-      this.options.logger.warn({ err: error }, "cannot LISTEN for route changes yet; retrying");
-      this.#scheduleReconnect();
-    });
-    this.#timer = setInterval(() => void this.reload(), this.options.reloadIntervalMs);
-    this.#timer.unref();
+  start(): Promise<void> {
+    return this.#reloader.start("required");
   }
 
   /** Reloads now; concurrent calls share a reload, and one more follows if asked during it. */
   reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#again = true;
-      return this.#reloading;
-    }
-    this.#reloading = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#reload();
-        } while (this.#again && !this.#closed);
-      } catch (error) {
-        this.options.logger.warn({ err: error }, "route reload failed; keeping the last table");
-      } finally {
-        this.#reloading = null;
-      }
-    })();
-    return this.#reloading;
+    return this.#reloader.reload();
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
-    const listener = this.#listener;
-    this.#listener = null;
-    await listener?.end().catch(() => {});
-    await this.#reloading;
+  close(): Promise<void> {
+    return this.#reloader.close();
   }
 
   async #reload(): Promise<void> {
@@ -99,54 +71,10 @@ export class RouteWatcher {
     for (const row of rejected) {
       this.options.logger.error(row, "domain route is invalid; it is not served");
     }
-    if (this.#closed) return;
+    if (this.#reloader.closed) return;
     this.#table = table;
     this.#loaded = true;
     this.#reloads += 1;
     this.options.onSwap?.(table);
-  }
-
-  async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl });
-    const lost = (error?: Error) => {
-      if (this.#listener !== client) return;
-      this.#listener = null;
-      client.removeAllListeners("notification");
-      void client.end().catch(() => {});
-      if (this.#closed) return;
-      this.options.logger.warn({ err: error }, "lost the route LISTEN connection; reconnecting");
-      this.#scheduleReconnect();
-    };
-    client.on("error", lost);
-    client.on("end", () => lost());
-    client.on("notification", (message) => {
-      if (message.channel === ROUTES_CHANNEL) void this.reload();
-    });
-    await client.connect();
-    if (this.#closed) {
-      await client.end();
-      return;
-    }
-    await client.query(`LISTEN ${ROUTES_CHANNEL}`);
-    this.#listener = client;
-    this.#reconnectDelayMs = 100;
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#closed || this.#reconnectTimer) return;
-    const delay = this.#reconnectDelayMs;
-    this.#reconnectDelayMs = Math.min(delay * 2, 5_000);
-    this.#reconnectTimer = setTimeout(async () => {
-      this.#reconnectTimer = null;
-      try {
-        await this.#listen();
-        // notifications sent while we were away are lost: read everything once
-        await this.reload();
-      } catch (error) {
-        this.options.logger.warn({ err: error }, "route LISTEN reconnect failed");
-        this.#scheduleReconnect();
-      }
-    }, delay);
-    this.#reconnectTimer.unref();
   }
 }

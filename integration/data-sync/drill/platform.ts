@@ -17,6 +17,7 @@ import { createEventConsumer } from "@/lib/events/event-consumer";
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
 import { startOutboxRelay } from "@/lib/events/outbox-relay";
 import type { ConsumerDefinition } from "@/lib/events/run-consumer";
+import { testRedisUrl } from "@/lib/events/testing/harness";
 import { readBearerToken } from "@/lib/http/bearer-token";
 import { TEST_SERVICE_SECRET, testServiceKey } from "@/lib/testing/contract-target";
 import { createTestDatabase, testServerUrl } from "@/lib/testing/test-database";
@@ -74,7 +75,7 @@ export async function startDrillPlatform() {
   const control: ControlFixture = await createControlFixture();
   stops.push(() => control.close());
   const prefix = control.bus.prefix;
-  const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+  const redis = new Redis(testRedisUrl());
   stops.push(async () => redis.disconnect());
 
   const databases: Record<string, { url: string; pool: pg.Pool }> = {};
@@ -147,7 +148,7 @@ export async function startDrillPlatform() {
   const settings = loadGatewayConfig({
     DATABASE_URL: testServerUrl(),
     CONTROL_DATABASE: control.database.name,
-    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+    REDIS_URL: testRedisUrl(),
     KEIKO_KEY_PREFIX: prefix,
     SERVICE_TOKEN_SECRET: TEST_SERVICE_SECRET,
     GATEWAY_STATS_PUBLISH_MS: "200",

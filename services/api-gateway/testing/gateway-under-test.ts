@@ -3,11 +3,11 @@ import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
+import { ROUTES_CHANNEL } from "@/lib/contracts/domains";
 import { TEST_SERVICE_SECRET } from "@/lib/testing/contract-target";
 import { createTestDatabase, testServerUrl } from "@/lib/testing/test-database";
 import { buildGatewayApp } from "../app";
 import { loadGatewayConfig } from "../config";
-import { ROUTES_CHANNEL } from "../route-watcher";
 
 export type TestDomain = {
   name: DomainName;

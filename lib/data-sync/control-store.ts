@@ -231,15 +231,18 @@ export async function recordConflict(
   );
 }
 
-/** Takes the oldest requested verification (one worker at a time gets it). */
+/** Takes the oldest requested verification of `domains` (one worker at a time gets it). */
 export async function claimVerification(
   control: pg.Pool,
+  domains: readonly DomainName[],
 ): Promise<{ id: number; domain: DomainName } | null> {
   const { rows } = await control.query<{ id: string; domain: DomainName }>(
     `update data_verifications set status = 'running', started_at = now()
-      where id = (select id from data_verifications where status = 'requested'
+      where id = (select id from data_verifications
+                   where status = 'requested' and domain = any($1::text[])
                    order by id for update skip locked limit 1)
       returning id, domain`,
+    [domains],
   );
   const [row] = rows;
   return row ? { id: Number(row.id), domain: row.domain } : null;

@@ -37,6 +37,15 @@ export type EngineOptions = {
   };
 };
 
+const NOTHING_COMPARED = {
+  rowsCompared: 0,
+  chunks: 0,
+  chunksMismatched: 0,
+  differences: 0,
+  rowsInFlight: 0,
+  details: [],
+};
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -204,21 +213,9 @@ export class SyncEngine {
   #startVerification(): void {
     if (this.#verifying) return;
     this.#verifying = (async () => {
-      const claimed = await claimVerification(this.control);
-      if (!claimed) return;
-      const sides = this.sides.get(claimed.domain);
-      if (!sides) {
-        await finishVerification(this.control, claimed.id, {
-          rowsCompared: 0,
-          chunks: 0,
-          chunksMismatched: 0,
-          differences: 0,
-          rowsInFlight: 0,
-          details: [],
-          error: `this worker does not sync ${claimed.domain}`,
-        });
-        return;
-      }
+      const claimed = await claimVerification(this.control, [...this.sides.keys()]);
+      const sides = claimed && this.sides.get(claimed.domain);
+      if (!claimed || !sides) return;
       try {
         const report = await verifyDomain(sides, this.options.verify);
         await finishVerification(this.control, claimed.id, {
@@ -240,12 +237,7 @@ export class SyncEngine {
         );
       } catch (error) {
         await finishVerification(this.control, claimed.id, {
-          rowsCompared: 0,
-          chunks: 0,
-          chunksMismatched: 0,
-          differences: 0,
-          rowsInFlight: 0,
-          details: [],
+          ...NOTHING_COMPARED,
           error: messageOf(error),
         });
       }

@@ -12,6 +12,7 @@ import { type DataSyncConfig, loadDataSyncConfig } from "@/lib/data-sync/data-sy
 import { domainSides } from "@/lib/data-sync/domain-sides";
 import { TableColumns } from "@/lib/data-sync/row-writer";
 import { SyncEngine } from "@/lib/data-sync/sync-engine";
+import { SyncLock } from "@/lib/data-sync/sync-lock";
 import { DOMAIN_TRANSLATORS } from "@/lib/data-sync/translators/registry";
 import { Wakeup } from "@/lib/data-sync/wakeup";
 
@@ -78,9 +79,16 @@ const wakeup = new Wakeup(
 );
 wakeup.start();
 
+const lock = new SyncLock(config.controlUrl, logger);
+lock.start();
+
 let stopping = false;
 async function loop(): Promise<void> {
   while (!stopping) {
+    if (!lock.held) {
+      await wakeup.wait(config.DATA_SYNC_IDLE_MS);
+      continue;
+    }
     let busy = false;
     try {
       busy = await engine.tick();
@@ -103,6 +111,7 @@ async function shutdown(signal: string): Promise<void> {
   await wakeup.close();
   await running;
   await engine.idle();
+  await lock.close();
   await Promise.all([control, legacy, ...services.map((s) => s.pool)].map((pool) => pool.end()));
   process.exit(0);
 }

@@ -84,6 +84,15 @@ export async function streamBatch(
         messageOf(error),
       );
       result.quarantined += 1;
+      // kept in quarantine now: forget the row's changes at once, so a failure of the rest of
+      // the batch cannot quarantine it a second time
+      const rowId = `${change.tableName}\u0000${keyString(change.rowKey)}`;
+      await deleteChanges(
+        ends.source,
+        changes
+          .filter((c) => `${c.tableName}\u0000${keyString(c.rowKey)}` === rowId)
+          .map((c) => c.id),
+      );
     }
   }
 

@@ -30,6 +30,12 @@ function offsetSeconds(zone: string): number {
  * when not zero, so two instants that differ only there never compare equal.
  */
 export function canonicalTimestamp(text: string): string | undefined {
+  // Most strings are ids, names and content: a look at two characters rules them out cheaply.
+  if (text.length < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(13) !== 58) return undefined;
+  // PostgreSQL's own UTC form with milliseconds (`…:36.544+00:00`) is the common case.
+  if (text.length === 29 && text.endsWith("+00:00") && text[10] === "T" && text[19] === ".") {
+    return `${text.slice(0, 23)}Z`;
+  }
   const match = ZONED_TIMESTAMP.exec(text);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = "", zone = "Z"] = match;

@@ -39,7 +39,7 @@ export class TableColumns {
 async function statementFor(columns: TableColumns, side: TableSide, kind: WriteKind) {
   const table = quoted(side.table);
   const keys = side.key.map(quoted);
-  const rows = `jsonb_populate_recordset(null::${table}, $1::jsonb)`;
+  const rows = `json_populate_recordset(null::${table}, $1::json)`;
   if (kind === "delete") {
     const match = keys.map((k) => `${table}.${k} = d.${k}`).join(" and ");
     return `delete from ${table} using ${rows} d where ${match}`;

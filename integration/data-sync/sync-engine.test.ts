@@ -83,6 +83,36 @@ describe("the data sync between legacy and the services", () => {
     expect(Number(report.rows_compared)).toBe(250);
   });
 
+  it("copies a chunk in SQL, and copies a chunk the service refuses row by row, quarantining only the bad row", async () => {
+    const subject = await insertLegacyUser();
+    await fx.settle();
+    const good = Array.from({ length: 30 }, () => randomUUID());
+    const bad = randomUUID();
+    for (const id of [...good, bad]) {
+      await fx.legacy.query(
+        "insert into ratings (id, rater_id, subject_id, stars) values ($1, $2, $2, $3)",
+        [id, subject, id === bad ? 9 : 4],
+      );
+    }
+    await fx.legacy.query("delete from sync_changes"); // rows only the backfill can bring
+    await startBackfill("reputation");
+    await fx.settle();
+    const { rows } = await fx
+      .service("reputation")
+      .query("select count(*)::int as n from ratings where id = any($1::uuid[])", [[...good, bad]]);
+    expect(rows[0].n).toBe(30);
+    const { rows: quarantined } = await fx.control.query(
+      "select row_key, error from data_quarantine where domain = 'reputation' and row_key = $1::jsonb",
+      [JSON.stringify({ id: bad })],
+    );
+    expect(quarantined).toHaveLength(1);
+    expect(quarantined[0].error).toMatch(/ratings_stars_1_to_5/);
+    const { rows: done } = await fx.control.query(
+      "select status from data_backfills where domain = 'reputation'",
+    );
+    expect(done[0].status).toBe("complete");
+  });
+
   it("streams a hand edit in psql (insert, update, delete) to the service, and never echoes it back", async () => {
     const id = await insertLegacyUser();
     await fx.settle();
@@ -153,7 +183,8 @@ describe("the data sync between legacy and the services", () => {
       .query("select id from ratings where id = any($1::uuid[])", [[bad, good]]);
     expect(applied.map((r) => r.id)).toEqual([good]);
     const { rows: quarantined } = await fx.control.query(
-      "select id, table_name, error, status, row_key from data_quarantine where domain = 'reputation'",
+      "select id, table_name, error, status, row_key from data_quarantine where domain = 'reputation' and row_key = $1::jsonb",
+      [JSON.stringify({ id: bad })],
     );
     expect(quarantined).toHaveLength(1);
     expect(quarantined[0]).toMatchObject({

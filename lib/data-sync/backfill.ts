@@ -1,4 +1,5 @@
 import { type BackfillRow, quarantineChange } from "./control-store";
+import { copyChunkInSql } from "./copy-chunk";
 import { type DomainSides, keyOf } from "./domain-sides";
 import { rowCount, rowsInKeyRange } from "./key-range";
 import { type RowWrite, writeRows } from "./row-writer";
@@ -7,6 +8,8 @@ import type { ProjectionSeed, SqlRow, SyncTable, TableSide } from "./sync-table"
 /** One step of a backfill: a domain table (copied as upserts) or a projection (seeded if absent). */
 type Phase = {
   name: string;
+  /** The synced table, for a domain table (its chunks may be copied in SQL). */
+  table?: SyncTable;
   source: TableSide;
   target: TableSide;
   kind: "upsert" | "insert-if-absent";
@@ -18,6 +21,7 @@ export function phasesOf(sides: DomainSides): Phase[] {
   const tables = sides.translator.tables.map(
     (table: SyncTable): Phase => ({
       name: `table:${table.legacy.table}`,
+      table,
       source: table.legacy,
       target: table.service,
       kind: "upsert",
@@ -67,6 +71,23 @@ export async function copyChunk(
   const phase = phases[index];
   if (!phase) return { progress: { ...progress, status: "complete" }, copied: 0, quarantined: 0 };
   const after = progress.phase === phase.name ? progress.lastKey : null;
+  const copied = phase.table ? await copyChunkInSql(sides, phase.table, after, chunkSize) : null;
+  if (copied) {
+    const done = copied.rows < chunkSize;
+    const next = done ? phases[index + 1] : phase;
+    return {
+      progress: {
+        ...progress,
+        phase: next ? next.name : phase.name,
+        lastKey: done ? null : (copied.lastKey ?? after),
+        rowsCopied: progress.rowsCopied + copied.rows,
+        status: next ? progress.status : "complete",
+      },
+      copied: copied.rows,
+      quarantined: 0,
+    };
+  }
+  // row by row through the translator: projections, and a chunk the service refused in SQL
   const rows = await rowsInKeyRange(sides.legacy, phase.source, {
     after,
     upTo: null,

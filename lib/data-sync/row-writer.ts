@@ -44,14 +44,20 @@ async function statementFor(columns: TableColumns, side: TableSide, kind: WriteK
     const match = keys.map((k) => `${table}.${k} = d.${k}`).join(" and ");
     return `delete from ${table} using ${rows} d where ${match}`;
   }
-  const insert = `insert into ${table} select * from ${rows} on conflict (${keys.join(", ")})`;
-  if (kind === "insert-if-absent") return `${insert} do nothing`;
+  const insert = `insert into ${table} select * from ${rows}`;
+  if (kind === "insert-if-absent") return `${insert} on conflict (${keys.join(", ")}) do nothing`;
+  return `${insert} ${await upsertClause(columns, side)}`;
+}
+
+/** `on conflict (key) do update set …every other column…`: the sync's last-write-wins upsert. */
+export async function upsertClause(columns: TableColumns, side: TableSide): Promise<string> {
+  const keys = side.key.map(quoted).join(", ");
   const others = (await columns.of(side.table))
     .filter((column) => !side.key.includes(column))
     .map(quoted);
-  if (others.length === 0) return `${insert} do nothing`;
+  if (others.length === 0) return `on conflict (${keys}) do nothing`;
   const excluded = others.map((c) => `excluded.${c}`).join(", ");
-  return `${insert} do update set (${others.join(", ")}) = row(${excluded})`;
+  return `on conflict (${keys}) do update set (${others.join(", ")}) = row(${excluded})`;
 }
 
 /**

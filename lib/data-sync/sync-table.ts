@@ -18,6 +18,11 @@ export type SyncTable = {
   toService(row: SqlRow): SqlRow;
   /** Service row → legacy row; `toLegacy(toService(r))` equals `r`. */
   toLegacy(row: SqlRow): SqlRow;
+  /**
+   * Set when the two sides differ only by column names (`[legacy, service]`, every column):
+   * the backfill may then copy a chunk in SQL (COPY) instead of row by row through Node.
+   */
+  renames?: ReadonlyArray<readonly [legacy: string, service: string]>;
 };
 
 /**

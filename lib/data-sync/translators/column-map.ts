@@ -62,6 +62,7 @@ export function mappedTable(spec: {
     service: spec.service,
     toService: (row) => renameColumns(row, toServiceNames, fromLegacy),
     toLegacy: (row) => renameColumns(row, toLegacyNames, fromService),
+    renames: [...toServiceNames],
   };
 }
 

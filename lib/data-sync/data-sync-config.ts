@@ -31,14 +31,14 @@ export const DataSyncEnvSchema = z.object({
   /** Changes read per batch and direction. */
   DATA_SYNC_BATCH_SIZE: positiveInt(500, 10_000),
   /** Legacy rows per backfill chunk. */
-  DATA_SYNC_CHUNK_SIZE: positiveInt(1000, 50_000),
+  DATA_SYNC_CHUNK_SIZE: positiveInt(5000, 50_000),
   /** With nothing notified, look again this often. */
   DATA_SYNC_IDLE_MS: positiveInt(250, 60_000),
   /** `1`: start every backfill not started yet (the launcher's default, so the demo moves). */
   DATA_SYNC_AUTO_BACKFILL: z.enum(["0", "1"]).default("0"),
   /** Each domain whose backfill is complete is verified this often (and on demand). */
   DATA_VERIFY_INTERVAL_MS: positiveInt(300_000, 7 * 24 * 3600 * 1000),
-  DATA_VERIFY_CHUNK_SIZE: positiveInt(2000, 50_000),
+  DATA_VERIFY_CHUNK_SIZE: positiveInt(5000, 50_000),
   /** A differing row is read again this long after, up to 3 times, before it counts. */
   DATA_VERIFY_RECHECK_MS: positiveInt(500, 60_000),
 });

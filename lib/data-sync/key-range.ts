@@ -75,3 +75,71 @@ export async function rowCount(db: pg.Pool, side: TableSide): Promise<number> {
   const { rows } = await db.query<{ n: string }>(`select count(*) as n from ${quoted(side.table)}`);
   return Number(rows[0]?.n ?? 0);
 }
+
+/** The key `n` rows after `after` (the last key of a chunk of `n`), or null when fewer remain. */
+export async function keyAfter(
+  db: pg.Pool,
+  side: TableSide,
+  after: SqlRow | null,
+  n: number,
+): Promise<SqlRow | null> {
+  const params: unknown[] = [Math.max(0, Math.trunc(n) - 1)];
+  let where = "";
+  if (after) {
+    params.push(JSON.stringify(after));
+    where = `where ${keyTuple(side, "t")} > ${keyFromParam(side, "$2")}`;
+  }
+  const columns = side.key.map((k) => `t.${quoted(k)}`).join(", ");
+  const { rows } = await db.query<{ key: SqlRow }>(
+    `select to_jsonb(k) as key from (select ${columns} from ${quoted(side.table)} t ${where}
+       order by ${columns} offset $1 limit 1) k`,
+    params,
+  );
+  return rows[0]?.key ?? null;
+}
+
+/**
+ * How many rows of `side` lie in the key range (`after`, `upTo`] and a digest of them projected
+ * as `columns` (`[column of this side, name in the projection]`), in key order. Read with the
+ * session's TimeZone at UTC, so the same data on two sides gives the same digest.
+ */
+export async function rangeDigest(
+  db: pg.Pool,
+  side: TableSide,
+  columns: ReadonlyArray<readonly [column: string, as: string]>,
+  range: { after: SqlRow | null; upTo: SqlRow | null },
+): Promise<{ rows: number; digest: string | null }> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (range.after) {
+    params.push(JSON.stringify(range.after));
+    where.push(`${keyTuple(side, "t")} > ${keyFromParam(side, `$${params.length}`)}`);
+  }
+  if (range.upTo) {
+    params.push(JSON.stringify(range.upTo));
+    where.push(`${keyTuple(side, "t")} <= ${keyFromParam(side, `$${params.length}`)}`);
+  }
+  const projection = columns
+    // quoted() refuses anything but plain identifiers, so the name is safe as a literal too
+    .map(([column, as]) => `'${quoted(as).slice(1, -1)}', t.${quoted(column)}`)
+    .join(", ");
+  const keys = side.key.map((k) => `t.${quoted(k)}`).join(", ");
+  const client = await db.connect();
+  try {
+    await client.query("begin read only");
+    await client.query("set local timezone = 'UTC'");
+    const { rows } = await client.query<{ n: number; digest: string | null }>(
+      `select count(*)::int as n,
+              md5(string_agg(jsonb_build_object(${projection})::text, E'\\n' order by ${keys})) as digest
+         from ${quoted(side.table)} t ${where.length > 0 ? `where ${where.join(" and ")}` : ""}`,
+      params,
+    );
+    await client.query("commit");
+    return { rows: rows[0]?.n ?? 0, digest: rows[0]?.digest ?? null };
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

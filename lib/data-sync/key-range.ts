@@ -98,6 +98,44 @@ export async function keyAfter(
   return rows[0]?.key ?? null;
 }
 
+function rangeWhere(side: TableSide, range: { after: SqlRow | null; upTo: SqlRow | null }) {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (range.after) {
+    params.push(JSON.stringify(range.after));
+    where.push(`${keyTuple(side, "t")} > ${keyFromParam(side, `$${params.length}`)}`);
+  }
+  if (range.upTo) {
+    params.push(JSON.stringify(range.upTo));
+    where.push(`${keyTuple(side, "t")} <= ${keyFromParam(side, `$${params.length}`)}`);
+  }
+  return { params, where: where.length > 0 ? `where ${where.join(" and ")}` : "" };
+}
+
+/** `jsonb_build_object('<as>', t."<column>", …)`: a row under the names both sides share. */
+function projectionOf(columns: ReadonlyArray<readonly [column: string, as: string]>): string {
+  // quoted() refuses anything but plain identifiers, so the name is safe as a literal too
+  const pairs = columns.map(([column, as]) => `'${quoted(as).slice(1, -1)}', t.${quoted(column)}`);
+  return `jsonb_build_object(${pairs.join(", ")})`;
+}
+
+/** Runs `sql` in a read-only transaction with the session's TimeZone at UTC. */
+async function readInUtc<R extends pg.QueryResultRow>(db: pg.Pool, sql: string, params: unknown[]) {
+  const client = await db.connect();
+  try {
+    await client.query("begin read only");
+    await client.query("set local timezone = 'UTC'");
+    const { rows } = await client.query<R>(sql, params);
+    await client.query("commit");
+    return rows;
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * How many rows of `side` lie in the key range (`after`, `upTo`] and a digest of them projected
  * as `columns` (`[column of this side, name in the projection]`), in key order. Read with the
@@ -109,37 +147,32 @@ export async function rangeDigest(
   columns: ReadonlyArray<readonly [column: string, as: string]>,
   range: { after: SqlRow | null; upTo: SqlRow | null },
 ): Promise<{ rows: number; digest: string | null }> {
-  const params: unknown[] = [];
-  const where: string[] = [];
-  if (range.after) {
-    params.push(JSON.stringify(range.after));
-    where.push(`${keyTuple(side, "t")} > ${keyFromParam(side, `$${params.length}`)}`);
-  }
-  if (range.upTo) {
-    params.push(JSON.stringify(range.upTo));
-    where.push(`${keyTuple(side, "t")} <= ${keyFromParam(side, `$${params.length}`)}`);
-  }
-  const projection = columns
-    // quoted() refuses anything but plain identifiers, so the name is safe as a literal too
-    .map(([column, as]) => `'${quoted(as).slice(1, -1)}', t.${quoted(column)}`)
-    .join(", ");
+  const { params, where } = rangeWhere(side, range);
   const keys = side.key.map((k) => `t.${quoted(k)}`).join(", ");
-  const client = await db.connect();
-  try {
-    await client.query("begin read only");
-    await client.query("set local timezone = 'UTC'");
-    const { rows } = await client.query<{ n: number; digest: string | null }>(
-      `select count(*)::int as n,
-              md5(string_agg(jsonb_build_object(${projection})::text, E'\\n' order by ${keys})) as digest
-         from ${quoted(side.table)} t ${where.length > 0 ? `where ${where.join(" and ")}` : ""}`,
-      params,
-    );
-    await client.query("commit");
-    return { rows: rows[0]?.n ?? 0, digest: rows[0]?.digest ?? null };
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  const [row] = await readInUtc<{ n: number; digest: string | null }>(
+    db,
+    `select count(*)::int as n,
+            md5(string_agg(${projectionOf(columns)}::text, E'\\n' order by ${keys})) as digest
+       from ${quoted(side.table)} t ${where}`,
+    params,
+  );
+  return { rows: row?.n ?? 0, digest: row?.digest ?? null };
+}
+
+/** Each row's key (under `keyAs` names) and the digest of its projection, in the key range. */
+export async function rowDigests(
+  db: pg.Pool,
+  side: TableSide,
+  columns: ReadonlyArray<readonly [column: string, as: string]>,
+  keyAs: readonly string[],
+  range: { after: SqlRow | null; upTo: SqlRow | null },
+): Promise<Array<{ key: SqlRow; digest: string }>> {
+  const { params, where } = rangeWhere(side, range);
+  const key = side.key.map((k, i) => `'${quoted(keyAs[i] ?? k).slice(1, -1)}', t.${quoted(k)}`);
+  return readInUtc<{ key: SqlRow; digest: string }>(
+    db,
+    `select jsonb_build_object(${key.join(", ")}) as key, md5(${projectionOf(columns)}::text) as digest
+       from ${quoted(side.table)} t ${where}`,
+    params,
+  );
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalText } from "./canonical";
 import { backlogOf, pendingChangesFor } from "./change-log";
 import { type DomainSides, keyOf, keyString } from "./domain-sides";
-import { keyAfter, rangeDigest, rowsInKeyRange, rowsWithKeys } from "./key-range";
+import { keyAfter, rangeDigest, rowDigests, rowsInKeyRange, rowsWithKeys } from "./key-range";
 import type { SqlRow, SyncTable } from "./sync-table";
 
 export type DifferenceKind =
@@ -198,26 +198,52 @@ async function compareTableInSql(
     report.rowsCompared += Math.max(l.rows, s.rows);
     if (l.rows !== s.rows || l.digest !== s.digest) {
       report.chunksMismatched += 1;
-      const range = { after, upTo, limit: null };
-      const untranslatable: Difference[] = [];
-      const legacyRows = legacyPrints(
-        table,
-        await rowsInKeyRange(sides.legacy, table.legacy, range),
-        untranslatable,
-      );
-      const serviceRows = servicePrints(
-        table,
-        await rowsInKeyRange(sides.service, table.service, {
-          after: serviceKeyOf(table, after),
-          upTo: serviceKeyOf(table, upTo),
-          limit: null,
-        }),
-      );
-      suspects.push(...untranslatable, ...diff(table, legacyRows, serviceRows));
+      suspects.push(...(await diffChunkInSql(sides, table, renames, { after, upTo })));
     }
     if (!upTo) return;
     after = upTo;
   }
+}
+
+/**
+ * The rows of a chunk whose digests differ: each side's per-row digests (in SQL) are compared
+ * by key, and only the rows that differ are read whole, to be diffed and shown.
+ */
+async function diffChunkInSql(
+  sides: DomainSides,
+  table: SyncTable,
+  renames: ReadonlyArray<readonly [legacy: string, service: string]>,
+  range: { after: SqlRow | null; upTo: SqlRow | null },
+): Promise<Difference[]> {
+  const keyNames = table.service.key;
+  const [legacyRows, serviceRows] = await Promise.all([
+    rowDigests(sides.legacy, table.legacy, renames, keyNames, range),
+    rowDigests(
+      sides.service,
+      table.service,
+      renames.map(([, service]) => [service, service] as const),
+      keyNames,
+      { after: serviceKeyOf(table, range.after), upTo: serviceKeyOf(table, range.upTo) },
+    ),
+  ]);
+  const serviceByKey = new Map(serviceRows.map((r) => [keyString(r.key), r.digest]));
+  const legacyByKey = new Map(legacyRows.map((r) => [keyString(r.key), r.digest]));
+  const differing = [
+    ...legacyRows.filter((r) => serviceByKey.get(keyString(r.key)) !== r.digest),
+    ...serviceRows.filter((r) => !legacyByKey.has(keyString(r.key))),
+  ].map((r) => r.key);
+  if (differing.length === 0) return [];
+  const legacyKeys = differing.map((key) =>
+    Object.fromEntries(table.legacy.key.map((column, i) => [column, key[keyNames[i] as string]])),
+  );
+  const untranslatable: Difference[] = [];
+  const l = legacyPrints(
+    table,
+    await rowsWithKeys(sides.legacy, table.legacy, legacyKeys),
+    untranslatable,
+  );
+  const s = servicePrints(table, await rowsWithKeys(sides.service, table.service, differing));
+  return [...untranslatable, ...diff(table, l, s)];
 }
 
 /** Reads the suspect rows again on both sides; what still differs is returned. */

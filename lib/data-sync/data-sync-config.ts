@@ -39,8 +39,8 @@ export const DataSyncEnvSchema = z.object({
   /** Each domain whose backfill is complete is verified this often (and on demand). */
   DATA_VERIFY_INTERVAL_MS: positiveInt(300_000, 7 * 24 * 3600 * 1000),
   DATA_VERIFY_CHUNK_SIZE: positiveInt(5000, 50_000),
-  /** A differing row is read again this long after, up to 3 times, before it counts. */
-  DATA_VERIFY_RECHECK_MS: positiveInt(500, 60_000),
+  /** A differing row is read again once the sync has passed it and this long after, up to 3 times. */
+  DATA_VERIFY_RECHECK_MS: positiveInt(100, 60_000),
 });
 
 export type DataSyncConfig = z.infer<typeof DataSyncEnvSchema> & {

@@ -8,8 +8,8 @@ import type { ProjectionSeed, SqlRow, SyncTable, TableSide } from "./sync-table"
 /** One step of a backfill: a domain table (copied as upserts) or a projection (seeded if absent). */
 type Phase = {
   name: string;
-  /** The synced table, for a domain table (its chunks may be copied in SQL). */
-  table?: SyncTable;
+  /** `[legacy, service]` columns when every service column is a legacy one: copied in SQL. */
+  renames?: ReadonlyArray<readonly [legacy: string, service: string]>;
   source: TableSide;
   target: TableSide;
   kind: "upsert" | "insert-if-absent";
@@ -21,7 +21,7 @@ export function phasesOf(sides: DomainSides): Phase[] {
   const tables = sides.translator.tables.map(
     (table: SyncTable): Phase => ({
       name: `table:${table.legacy.table}`,
-      table,
+      renames: table.renames,
       source: table.legacy,
       target: table.service,
       kind: "upsert",
@@ -31,6 +31,7 @@ export function phasesOf(sides: DomainSides): Phase[] {
   const projections = sides.translator.projections.map(
     (projection: ProjectionSeed): Phase => ({
       name: `projection:${projection.service.table}`,
+      renames: projection.renames,
       source: projection.legacy,
       target: projection.service,
       kind: "insert-if-absent",
@@ -71,7 +72,14 @@ export async function copyChunk(
   const phase = phases[index];
   if (!phase) return { progress: { ...progress, status: "complete" }, copied: 0, quarantined: 0 };
   const after = progress.phase === phase.name ? progress.lastKey : null;
-  const copied = phase.table ? await copyChunkInSql(sides, phase.table, after, chunkSize) : null;
+  const copied = phase.renames
+    ? await copyChunkInSql(
+        sides,
+        { source: phase.source, target: phase.target, renames: phase.renames, kind: phase.kind },
+        after,
+        chunkSize,
+      )
+    : null;
   if (copied) {
     const done = copied.rows < chunkSize;
     const next = done ? phases[index + 1] : phase;
@@ -87,7 +95,7 @@ export async function copyChunk(
       quarantined: 0,
     };
   }
-  // row by row through the translator: projections, and a chunk the service refused in SQL
+  // row by row through the translator: computed projections, and a chunk the service refused in SQL
   const rows = await rowsInKeyRange(sides.legacy, phase.source, {
     after,
     upTo: null,

@@ -4,33 +4,48 @@ import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import type { DomainSides } from "./domain-sides";
 import { quoted } from "./key-range";
 import { beginSyncTransaction, upsertClause } from "./row-writer";
-import type { SqlRow, SyncTable } from "./sync-table";
+import type { SqlRow, TableSide } from "./sync-table";
 
 const CHUNK_TABLE = "keiko_backfill_chunk";
 
 export type CopiedChunk = { rows: number; lastKey: SqlRow | null };
 
+/** What a chunk copied in SQL reads, writes and how (a synced table, or a projection seed). */
+export type CopySpec = {
+  source: TableSide;
+  target: TableSide;
+  /** `[legacy column, service column]`, every column written. */
+  renames: ReadonlyArray<readonly [legacy: string, service: string]>;
+  /** Replace a row that is there (a table), or leave it (a projection). */
+  kind: "upsert" | "insert-if-absent";
+};
+
 /**
- * Copies the next chunk of a table whose sides differ only by column names in SQL: `COPY (select
- * … renamed … order by key limit n) TO STDOUT` from legacy, streamed into `COPY … FROM STDIN` of
- * a temporary table in one of the sync's own transactions on the service, then upserted from it
- * (the same last-write-wins upsert as the stream). Rows never pass through JSON in Node.
- * Resolves null, having written nothing, when the service refuses the chunk (a row breaking its
- * rules) or the table cannot be copied this way: the caller then copies it row by row, which
- * quarantines the bad rows alone.
+ * Copies the next chunk in SQL when every service column is a legacy column as it is: `COPY
+ * (select … renamed … order by key limit n) TO STDOUT` from legacy, streamed into `COPY … FROM
+ * STDIN` of a temporary table in one of the sync's own transactions on the service, then
+ * upserted (or, for a projection, inserted where absent) from it. Rows never pass through JSON
+ * in Node. Resolves null, having written nothing, when the service refuses the chunk (a row
+ * breaking its rules) or a table cannot be copied this way: the caller then copies it row by
+ * row, which quarantines the bad rows alone.
  */
 export async function copyChunkInSql(
   sides: DomainSides,
-  table: SyncTable,
+  spec: CopySpec,
   after: SqlRow | null,
   limit: number,
 ): Promise<CopiedChunk | null> {
-  if (!table.renames) return null;
-  const legacyOf = new Map(table.renames.map(([legacy, service]) => [service, legacy]));
-  const serviceColumns = await sides.serviceColumns.of(table.service.table);
-  if (serviceColumns.some((column) => !legacyOf.has(column))) return null;
+  const written = spec.renames.map(([, service]) => service);
+  if (spec.kind === "upsert") {
+    const serviceColumns = await sides.serviceColumns.of(spec.target.table);
+    if (serviceColumns.some((column) => !written.includes(column))) return null;
+  }
+  const legacyOfKey = spec.target.key.map(
+    (key) => spec.renames.find(([, service]) => service === key)?.[0],
+  );
+  if (legacyOfKey.some((column) => column === undefined)) return null;
 
-  const source = table.legacy;
+  const source = spec.source;
   const keyList = source.key.map((k) => `t.${quoted(k)}`).join(", ");
   const legacyClient = await sides.legacy.connect();
   const serviceClient = await sides.service.connect();
@@ -40,24 +55,27 @@ export async function copyChunkInSql(
     const where = after
       ? `where (${keyList}) > (select ${source.key.map(quoted).join(", ")} from jsonb_populate_record(null::${quoted(source.table)}, ${legacyClient.escapeLiteral(JSON.stringify(after))}::jsonb))`
       : "";
-    const select = serviceColumns
-      .map((column) => `t.${quoted(legacyOf.get(column) as string)} as ${quoted(column)}`)
+    const select = spec.renames
+      .map(([legacy, service]) => `t.${quoted(legacy)} as ${quoted(service)}`)
       .join(", ");
     const read = `copy (select ${select} from ${quoted(source.table)} t ${where} order by ${keyList} limit ${Math.trunc(limit)}) to stdout`;
-    const target = quoted(table.service.table);
+    const target = quoted(spec.target.table);
+    const columns = written.map(quoted).join(", ");
     await beginSyncTransaction(serviceClient);
     try {
       await serviceClient.query(`create temp table ${CHUNK_TABLE} (like ${target}) on commit drop`);
       await pipeline(
         legacyClient.query(copyTo(read)),
-        serviceClient.query(
-          copyFrom(`copy ${CHUNK_TABLE} (${serviceColumns.map(quoted).join(", ")}) from stdin`),
-        ),
+        serviceClient.query(copyFrom(`copy ${CHUNK_TABLE} (${columns}) from stdin`)),
       );
+      const onConflict =
+        spec.kind === "upsert"
+          ? await upsertClause(sides.serviceColumns, spec.target)
+          : `on conflict (${spec.target.key.map(quoted).join(", ")}) do nothing`;
       await serviceClient.query(
-        `insert into ${target} select * from ${CHUNK_TABLE} ${await upsertClause(sides.serviceColumns, table.service)}`,
+        `insert into ${target} (${columns}) select ${columns} from ${CHUNK_TABLE} ${onConflict}`,
       );
-      const keys = table.service.key.map(quoted).join(", ");
+      const keys = spec.target.key.map(quoted).join(", ");
       const { rows } = await serviceClient.query<{ n: number; last: SqlRow | null }>(
         `select (select count(*)::int from ${CHUNK_TABLE}) as n,
                 (select to_jsonb(k) from (select ${keys} from ${CHUNK_TABLE} order by ${keys} desc limit 1) k) as last`,
@@ -66,7 +84,7 @@ export async function copyChunkInSql(
       const last = rows[0]?.last ?? null;
       // the checkpoint names the legacy key columns
       const lastKey = last
-        ? Object.fromEntries(source.key.map((k, i) => [k, last[table.service.key[i] as string]]))
+        ? Object.fromEntries(spec.target.key.map((key, i) => [legacyOfKey[i] as string, last[key]]))
         : null;
       return { rows: rows[0]?.n ?? 0, lastKey };
     } catch (error) {

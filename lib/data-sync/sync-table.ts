@@ -36,6 +36,11 @@ export type ProjectionSeed = {
   /** The service table written; an existing row is left as it is. */
   service: TableSide;
   build(row: SqlRow): SqlRow;
+  /**
+   * Set when every service column is a legacy column as it is (`[legacy, service]`; a legacy
+   * column may feed two): the backfill may then seed it in SQL (COPY).
+   */
+  renames?: ReadonlyArray<readonly [legacy: string, service: string]>;
 };
 
 /** What the sync knows of one domain: its tables (parents first) and its projections. */

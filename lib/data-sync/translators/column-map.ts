@@ -66,6 +66,30 @@ export function mappedTable(spec: {
   };
 }
 
+const PROBE = "\u0000column:";
+
+/**
+ * The `[legacy, service]` columns of a seed whose every output is a legacy column as it is,
+ * found by running `build` on probes that name their column; undefined when any output is
+ * computed (a score from hundredths): that seed is built row by row in Node.
+ */
+function plainColumnsOf(
+  build: (column: (name: string) => unknown) => SqlRow,
+): Array<readonly [string, string]> | undefined {
+  let built: SqlRow;
+  try {
+    built = build((name) => `${PROBE}${name}`);
+  } catch {
+    return undefined;
+  }
+  const pairs: Array<readonly [string, string]> = [];
+  for (const [service, value] of Object.entries(built)) {
+    if (typeof value !== "string" || !value.startsWith(PROBE)) return undefined;
+    pairs.push([value.slice(PROBE.length), service] as const);
+  }
+  return pairs;
+}
+
 /**
  * A projection seed whose `build` reads the legacy row through `column(name)`, which throws a
  * `TranslationError` for a column that is missing or null (every column a seed reads is NOT NULL
@@ -80,6 +104,7 @@ export function projectionSeed(spec: {
   return {
     legacy: spec.legacy,
     service: spec.service,
+    renames: plainColumnsOf(spec.build),
     build(row) {
       assertRowObject(row, where);
       return spec.build((name) => {

@@ -328,6 +328,9 @@ export async function verifyDomain(
     await drainedPast(sides, Date.now(), options.drainWaitMs ?? 30_000);
     await sleep(options.recheckDelayMs);
     suspects = await recheck(sides, suspects);
+    // rows that were written again while the sync carried them: another look sees the same
+    const waiting = suspects.length > 0 ? await stillInFlight(sides, suspects) : new Set();
+    if (suspects.every((d) => waiting.has(`${d.table}\u0000${keyString(d.key)}`))) break;
   }
   // A row with a change still waiting is in flight; the others are read once more, since a
   // change may have landed between the last read and the look at the log.

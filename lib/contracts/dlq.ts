@@ -5,9 +5,16 @@ export const AggregateTypeInputSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,62}$/, "aggregate type must be lower snake_case, e.g. user");
 
+/** The largest part of a Redis stream id: both halves are unsigned 64-bit integers. */
+const STREAM_ID_PART_MAX = 18_446_744_073_709_551_615n;
+
 export const DeadLetterIdSchema = z
   .string()
-  .regex(/^\d{1,20}-\d{1,20}$/, "a dead-letter id looks like 1700000000000-0");
+  .regex(/^\d{1,20}-\d{1,20}$/, "a dead-letter id looks like 1700000000000-0")
+  .refine(
+    (id) => id.split("-").every((part) => BigInt(part) <= STREAM_ID_PART_MAX),
+    "a dead-letter id's parts are at most 18446744073709551615",
+  );
 
 export const DeadLetterFilterInputSchema = z.object({
   eventType: z.string().trim().min(1).max(200).optional(),

@@ -13,9 +13,17 @@ export const CONTROL_PLANE_AUDIENCE = "control-plane";
  */
 export async function serviceCaller(request: Request): Promise<ServiceClaims | null> {
   const header = request.headers.get("authorization");
+  if (!header) return null;
+  let token: string | undefined;
+  try {
+    token = readBearerToken(header);
+  } catch {
+    // a malformed header names no service: a procedure that needs one answers 401, others go on
+    return null;
+  }
   const secret = consoleEnv().SERVICE_TOKEN_SECRET;
-  if (!header || !secret) return null;
-  const result = await verifyServiceToken(readBearerToken(header), {
+  if (!secret) return null;
+  const result = await verifyServiceToken(token, {
     key: sharedSecretKey(secret),
     audience: CONTROL_PLANE_AUDIENCE,
   });

@@ -154,6 +154,20 @@ const cases: Array<{ name: string; call: () => Promise<unknown>; message: RegExp
     call: () => fx.admin.operators.update({ username: "test-viewer", disabled: untyped("yes") }),
     message: /disabled/,
   },
+  {
+    name: "dlq.get: an id whose parts exceed a stream id's 64 bits",
+    call: () => fx.viewer.dlq.get({ aggregateType: "user", id: "99999999999999999999-0" }),
+    message: /a dead-letter id's parts are at most 18446744073709551615/,
+  },
+  {
+    name: "dlq.replay: one id of twenty 9s among good ones",
+    call: () =>
+      fx.operator.dlq.replay({
+        aggregateType: "user",
+        ids: ["1700000000000-0", "99999999999999999999-99999999999999999999"],
+      }),
+    message: /at most 18446744073709551615/,
+  },
 ];
 
 describe("bad input gets a clear BAD_REQUEST and changes nothing", () => {

@@ -3,10 +3,13 @@ import { serviceCaller } from "@/server/auth/service-caller";
 import { sessionOperator } from "@/server/auth/session-operator";
 import { controlDb } from "@/server/db/control-db";
 import { eventBus } from "@/server/events/event-bus";
+import { guardTrpcRequest } from "@/server/http/request-limits";
 import { appRouter } from "@/server/routers/index";
 import { createContext } from "@/server/trpc";
 
-function handler(request: Request) {
+async function handler(incoming: Request) {
+  const request = await guardTrpcRequest(incoming);
+  if (request instanceof Response) return request;
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req: request,

@@ -7,12 +7,14 @@ export const AggregateTypeInputSchema = z
 
 /** The largest part of a Redis stream id: both halves are unsigned 64-bit integers. */
 const STREAM_ID_PART_MAX = 18_446_744_073_709_551_615n;
+const ID_SHAPE = /^\d{1,20}-\d{1,20}$/;
 
 export const DeadLetterIdSchema = z
   .string()
-  .regex(/^\d{1,20}-\d{1,20}$/, "a dead-letter id looks like 1700000000000-0")
+  .regex(ID_SHAPE, "a dead-letter id looks like 1700000000000-0")
   .refine(
-    (id) => id.split("-").every((part) => BigInt(part) <= STREAM_ID_PART_MAX),
+    // zod runs this after a failed regex too: judge only ids of the right shape
+    (id) => !ID_SHAPE.test(id) || id.split("-").every((part) => BigInt(part) <= STREAM_ID_PART_MAX),
     "a dead-letter id's parts are at most 18446744073709551615",
   );
 

@@ -107,12 +107,19 @@ async function main(config: LauncherConfig): Promise<void> {
   const build = await needsBuild(config.root);
   if (build.needed) {
     log(`building the console (${build.reason})`);
-    await supervisor.run(consoleBuild({ root: config.root, port: config.port, env }));
+    await supervisor.run(
+      consoleBuild({ root: config.root, port: config.port, host: config.host, env }),
+    );
   } else {
     log("console build is up to date");
   }
 
-  for (const entry of stackProcesses({ root: config.root, port: config.port, env })) {
+  for (const entry of stackProcesses({
+    root: config.root,
+    port: config.port,
+    host: config.host,
+    env,
+  })) {
     await supervisor.start(entry);
     log(`${entry.name} ready (${seconds()} s)`);
   }

@@ -2,12 +2,14 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@/lib/config/parse-env";
 import { loadLauncherConfig } from "./config";
+import { consoleArgs } from "./console-app";
 
 describe("loadLauncherConfig", () => {
   it("uses the local defaults when nothing is set", () => {
     const config = loadLauncherConfig({ PATH: "/usr/bin" }, "/repo");
     expect(config).toMatchObject({
       port: 3000,
+      host: "127.0.0.1",
       databaseUrl: undefined,
       redisUrl: undefined,
       nextauthUrl: "http://localhost:3000",
@@ -18,6 +20,21 @@ describe("loadLauncherConfig", () => {
       dataDir: path.resolve("/repo", ".data"),
       searchPath: "/usr/bin",
     });
+  });
+
+  it("binds the console to loopback unless HOST says otherwise", () => {
+    expect(loadLauncherConfig({}, "/r").host).toBe("127.0.0.1");
+    const open = loadLauncherConfig({ HOST: "0.0.0.0" }, "/r");
+    expect(open.host).toBe("0.0.0.0");
+    expect(consoleArgs({ root: process.cwd(), port: 3000, host: open.host }).slice(-4)).toEqual([
+      "-p",
+      "3000",
+      "-H",
+      "0.0.0.0",
+    ]);
+    expect(consoleArgs({ root: process.cwd(), port: 3000, host: "127.0.0.1" }).at(-1)).toBe(
+      "127.0.0.1",
+    );
   });
 
   it("derives NEXTAUTH_URL from PORT and treats empty values as unset", () => {

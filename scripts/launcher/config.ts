@@ -31,6 +31,10 @@ export const LauncherEnvSchema = z.object({
     }),
   ),
   PORT: optional(PortSchema).default(3000),
+  /** The console's (and the services') listening address: loopback unless told otherwise. */
+  HOST: optional(z.string().min(1, "must be an address such as 127.0.0.1 or 0.0.0.0")).default(
+    "127.0.0.1",
+  ),
   NEXTAUTH_URL: optional(z.url({ message: "must be a URL such as http://localhost:3000" })),
   NEXTAUTH_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
   SERVICE_TOKEN_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
@@ -46,6 +50,8 @@ export type LauncherConfig = {
   root: string;
   dataDir: string;
   port: number;
+  /** Where the console listens (HOST). */
+  host: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   nextauthUrl: string;
@@ -72,6 +78,7 @@ export function loadLauncherConfig(
     root,
     dataDir: path.resolve(root, parsed.KEIKO_DATA_DIR),
     port: parsed.PORT,
+    host: parsed.HOST,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     nextauthUrl: parsed.NEXTAUTH_URL ?? `http://localhost:${parsed.PORT}`,

@@ -8,6 +8,8 @@ import type { ProcessEntry } from "./supervisor";
 export type ConsoleOptions = {
   root: string;
   port: number;
+  /** The address `next start` binds (HOST; loopback by default). */
+  host: string;
   /** The full environment of the console process. */
   env: Record<string, string>;
   write?: (line: string) => void;
@@ -30,17 +32,28 @@ export function consoleBuild(options: ConsoleOptions): ChildSpec {
   };
 }
 
+/** `next start` on the console's port and address. */
+export function consoleArgs(options: Pick<ConsoleOptions, "root" | "port" | "host">): string[] {
+  return [nextCli(options.root), "start", "-p", String(options.port), "-H", options.host];
+}
+
+/** Where to knock to see the console up: a wildcard address is answered on loopback. */
+function probeHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 /** The console in production mode (`next start`), ready once it answers HTTP. */
 export function consoleEntry(options: ConsoleOptions): ProcessEntry {
   return {
     name: "console",
     readyTimeoutMs: 60_000,
-    ready: () => httpAnswers(`http://127.0.0.1:${options.port}/`),
+    ready: () => httpAnswers(`http://${probeHost(options.host)}:${options.port}/`),
     start: () =>
       spawnChild({
         name: "console",
         command: process.execPath,
-        args: [nextCli(options.root), "start", "-p", String(options.port)],
+        args: consoleArgs(options),
         cwd: options.root,
         env: options.env,
         write: options.write,

@@ -7,6 +7,7 @@ export type StackContext = {
   root: string;
   /** The console's HTTP port. */
   port: number;
+  host: string;
   /** Environment shared by the stack's processes (DATABASE_URL, REDIS_URL, secrets, PATH…). */
   env: Record<string, string>;
 };
@@ -21,7 +22,7 @@ export function stackProcesses(context: StackContext): ProcessEntry[] {
     ...serviceEntries(platform),
     gatewayEntry(platform),
     ...workerEntries(platform),
-    consoleEntry({ root: context.root, port: context.port, env: context.env }),
+    consoleEntry({ root: context.root, port: context.port, host: context.host, env: context.env }),
     sloGuardEntry(platform, context.port),
   ];
 }

@@ -72,7 +72,7 @@ export async function copyChunk(
   const phase = phases[index];
   if (!phase) return { progress: { ...progress, status: "complete" }, copied: 0, quarantined: 0 };
   const after = progress.phase === phase.name ? progress.lastKey : null;
-  const copied = phase.renames
+  const inSql = phase.renames
     ? await copyChunkInSql(
         sides,
         { source: phase.source, target: phase.target, renames: phase.renames, kind: phase.kind },
@@ -80,51 +80,40 @@ export async function copyChunk(
         chunkSize,
       )
     : null;
-  if (copied) {
-    const done = copied.rows < chunkSize;
-    const next = done ? phases[index + 1] : phase;
-    return {
-      progress: {
-        ...progress,
-        phase: next ? next.name : phase.name,
-        lastKey: done ? null : (copied.lastKey ?? after),
-        rowsCopied: progress.rowsCopied + copied.rows,
-        status: next ? progress.status : "complete",
-      },
-      copied: copied.rows,
-      quarantined: 0,
-    };
-  }
   // row by row through the translator: computed projections, and a chunk the service refused in SQL
+  const chunk = inSql
+    ? { read: inSql.rows, lastKey: inSql.lastKey, quarantined: 0 }
+    : await copyChunkByRow(sides, phase, after, chunkSize);
+
+  const done = chunk.read < chunkSize;
+  const next = done ? phases[index + 1] : phase;
+  return {
+    progress: {
+      ...progress,
+      phase: next ? next.name : phase.name,
+      lastKey: done ? null : (chunk.lastKey ?? after),
+      rowsCopied: progress.rowsCopied + chunk.read,
+      status: next ? progress.status : "complete",
+    },
+    copied: chunk.read - chunk.quarantined,
+    quarantined: chunk.quarantined,
+  };
+}
+
+/** One chunk read as JSON rows, translated in Node and written; refused rows go to quarantine. */
+async function copyChunkByRow(
+  sides: DomainSides,
+  phase: Phase,
+  after: SqlRow | null,
+  chunkSize: number,
+): Promise<{ read: number; lastKey: SqlRow | null; quarantined: number }> {
   const rows = await rowsInKeyRange(sides.legacy, phase.source, {
     after,
     upTo: null,
     limit: chunkSize,
   });
-
-  const writes: RowWrite<SqlRow>[] = [];
   let quarantined = 0;
-  for (const row of rows) {
-    try {
-      writes.push({ side: phase.target, kind: phase.kind, row: phase.translate(row), ref: row });
-    } catch (error) {
-      quarantined += 1;
-      await quarantineChange(
-        sides.control,
-        sides.translator.domain,
-        "legacy_to_service",
-        {
-          tableName: phase.source.table,
-          rowKey: keyOf(phase.source, row),
-          op: "upsert",
-          rowImage: row,
-        },
-        messageOf(error),
-      );
-    }
-  }
-  const failures = await writeRows(sides.service, sides.serviceColumns, writes);
-  for (const failure of failures) {
+  const quarantine = async (row: SqlRow, error: string) => {
     quarantined += 1;
     await quarantineChange(
       sides.control,
@@ -132,26 +121,23 @@ export async function copyChunk(
       "legacy_to_service",
       {
         tableName: phase.source.table,
-        rowKey: keyOf(phase.source, failure.write.ref),
+        rowKey: keyOf(phase.source, row),
         op: "upsert",
-        rowImage: failure.write.ref,
+        rowImage: row,
       },
-      failure.error,
+      error,
     );
-  }
-
-  const last = rows.at(-1);
-  const phaseDone = rows.length < chunkSize;
-  const next = phaseDone ? phases[index + 1] : phase;
-  return {
-    progress: {
-      ...progress,
-      phase: next ? next.name : phase.name,
-      lastKey: phaseDone ? null : last ? keyOf(phase.source, last) : after,
-      rowsCopied: progress.rowsCopied + rows.length,
-      status: next ? progress.status : "complete",
-    },
-    copied: rows.length - quarantined,
-    quarantined,
   };
+  const writes: RowWrite<SqlRow>[] = [];
+  for (const row of rows) {
+    try {
+      writes.push({ side: phase.target, kind: phase.kind, row: phase.translate(row), ref: row });
+    } catch (error) {
+      await quarantine(row, messageOf(error));
+    }
+  }
+  const failures = await writeRows(sides.service, sides.serviceColumns, writes);
+  for (const failure of failures) await quarantine(failure.write.ref, failure.error);
+  const last = rows.at(-1);
+  return { read: rows.length, lastKey: last ? keyOf(phase.source, last) : null, quarantined };
 }

@@ -32,7 +32,10 @@ import { startServiceUnderTest } from "@/lib/testing/service-under-test";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { seedDomains } from "@/server/migration/domain-catalog";
 import { buildIdentityApp } from "@/services/identity/app";
+import { buildLearningApp } from "@/services/learning/app";
+import { LEARNING_CONSUMER } from "@/services/learning/handlers";
 import { buildLegacyRuntimeApp } from "@/services/legacy-runtime/app";
+import { LEGACY_EFFECTS_CONSUMER } from "@/services/legacy-runtime/effects";
 import { buildPassportApp } from "@/services/passport/app";
 import { PASSPORT_CONSUMER } from "@/services/passport/handlers";
 import { buildReputationApp } from "@/services/reputation/app";
@@ -54,6 +57,7 @@ let controlPool: pg.Pool;
 let placement: DomainPlacement;
 let legacy: Running;
 let identity: Running;
+let learning: Running;
 let reputation: Running;
 let passport: Running;
 
@@ -83,23 +87,28 @@ beforeAll(async () => {
     logger: { warn: () => {} },
   });
   await placement.start();
-  [legacy, identity, reputation, passport] = await Promise.all([
+  [legacy, identity, learning, reputation, passport] = await Promise.all([
     startServiceUnderTest("legacy", (deps) => buildLegacyRuntimeApp({ ...deps, placement })),
     startServiceUnderTest("identity", buildIdentityApp),
+    startServiceUnderTest("learning", buildLearningApp),
     startServiceUnderTest("reputation", buildReputationApp),
     startServiceUnderTest("passport", buildPassportApp),
   ]);
-  for (const service of [legacy, identity, reputation, passport]) {
+  for (const service of [legacy, identity, learning, reputation, passport]) {
     const relay = startOutboxRelay({ pool: service.pool, redis, prefix, idleDelayMs: 20 });
     stops.push(() => relay.stop());
   }
   consume(reputation, REPUTATION_CONSUMER);
   consume(passport, PASSPORT_CONSUMER);
+  consume(learning, LEARNING_CONSUMER);
+  consume(legacy, LEGACY_EFFECTS_CONSUMER);
 }, 120_000);
 
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
-  await Promise.all([legacy, identity, reputation, passport].map((service) => service?.close()));
+  await Promise.all(
+    [legacy, identity, learning, reputation, passport].map((service) => service?.close()),
+  );
   await placement?.close();
   await controlPool?.end();
   await control?.drop();
@@ -181,7 +190,7 @@ async function settled(eventId: string, groups: Running[]) {
           const seen = await rows(service, "select 1 from inbox where event_id = $1", [eventId]);
           if (seen.length === 0) return false;
         }
-        for (const service of [legacy, identity, reputation, passport]) {
+        for (const service of [legacy, identity, learning, reputation, passport]) {
           const unsent = await rows(service, "select 1 from outbox where sent_at is null limit 1");
           if (unsent.length > 0) return false;
         }
@@ -334,5 +343,82 @@ describe("cross-domain effects, decided once by the producer", () => {
       derivedId(registrationSourceKey(userId)),
     ]);
     await place({ identity: "legacy" });
+  });
+
+  it("learning on its service, reputation and passport on legacy: legacy's effects consumer is their one writer", async () => {
+    await place({ learning: "canary", reputation: "legacy", passport: "legacy" });
+    const tutor = await registerOn(legacy, "legacy-runtime", ["tutor"]);
+    const student = await registerOn(legacy, "legacy-runtime", ["student"]);
+    for (const userId of [tutor, student]) {
+      await settled(await eventIdOf(legacy, "identity.UserRegistered", userId), [learning]);
+    }
+    // the legacy side counts one interaction of the tutor's itself, as it always did
+    const before = await onLegacy(LEARNING_ROUTES.createInteraction, {
+      body: {
+        type: "lesson",
+        content: "a",
+        durationSeconds: 60,
+        tutorId: tutor,
+        studentId: student,
+      },
+    });
+    await settled(await eventIdOf(legacy, "learning.InteractionCreated", before.id), [reputation]);
+
+    // the gateway calls the learning service and names the domains on legacy (a real gateway token)
+    const token = await tokenFor(
+      { service: "learning", baseUrl: learning.baseUrl },
+      ALL_PERMISSIONS,
+    );
+    const answer = await fetch(`${learning.baseUrl}${LEARNING_ROUTES.createInteraction.path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "x-keiko-legacy-effects": "reputation,passport",
+      },
+      body: JSON.stringify({
+        type: "lesson",
+        content: "b",
+        durationSeconds: 60,
+        tutorId: tutor,
+        studentId: student,
+      }),
+    });
+    expect(answer.status).toBe(201);
+    const { id: interactionId } = (await answer.json()) as { id: string };
+    const eventId = await eventIdOf(learning, "learning.InteractionCreated", interactionId);
+    const [created] = await rows<{ metadata: Record<string, unknown> }>(
+      learning,
+      "select metadata from outbox where event_id = $1",
+      [eventId],
+    );
+    expect(created?.metadata.effects_on_legacy).toEqual(["reputation", "passport"]);
+    await settled(eventId, [legacy, reputation, passport]);
+
+    // one writer: legacy counted both interactions on one row and published each change once
+    expect(
+      await rows(legacy, "select interaction_count from reputation_scores where user_id = $1", [
+        tutor,
+      ]),
+    ).toEqual([{ interaction_count: 2 }]);
+    expect((await scoreChangesFor(interactionId)).map((e) => e.metadata.producer)).toEqual([
+      "legacy-runtime",
+    ]);
+    expect(
+      (await entriesAddedFor(student, "interaction"))
+        .filter((e) => e.data.entry_id === derivedId(interactionSourceKey(interactionId)))
+        .map((e) => e.metadata.producer),
+    ).toEqual(["legacy-runtime"]);
+    // the services recorded the fact for later, and wrote no score or entry of their own
+    expect(
+      await rows(reputation, "select 1 from taught_interactions where interaction_id = $1", [
+        interactionId,
+      ]),
+    ).toHaveLength(1);
+    expect(await rows(reputation, "select 1 from scores where user_id = $1", [tutor])).toEqual([]);
+    expect(
+      await rows(passport, "select 1 from passport_entries where user_id = $1", [student]),
+    ).toEqual([]);
+    await place({ learning: "legacy" });
   });
 });

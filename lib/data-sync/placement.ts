@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { z } from "zod";
 import {
+  DOMAIN_NAMES,
   type DomainName,
   DomainNameSchema,
   type MigrationState,
@@ -14,6 +15,16 @@ import { NonRetryableEventError } from "@/lib/events/event-errors";
 
 /** The metadata key that lists the domains whose effects the producer applied. */
 export const EFFECTS_APPLIED = "effects_applied";
+
+/**
+ * The metadata key of a new service's event that lists the consuming domains on legacy or shadow
+ * when the write was taken: the legacy runtime's effects consumer applies their effects into
+ * keiko_legacy, and their services apply none (one writer per domain's aggregates, decision 0011).
+ */
+export const EFFECTS_ON_LEGACY = "effects_on_legacy";
+
+/** The request header by which the gateway tells a new service which domains are on legacy. */
+export const LEGACY_EFFECTS_HEADER = "x-keiko-legacy-effects";
 
 /**
  * Where the cross-domain effects of a write the legacy runtime takes are applied
@@ -47,24 +58,71 @@ export function withEffectsApplied(
 
 /** `metadata` without the producer's decision: an effect's own event decides nothing of its cause. */
 export function withoutEffectsApplied(metadata: EventMetadata): EventMetadata {
-  const { [EFFECTS_APPLIED]: _decided, ...rest } = metadata;
+  const { [EFFECTS_APPLIED]: _decided, [EFFECTS_ON_LEGACY]: _placed, ...rest } = metadata;
   return rest as EventMetadata;
 }
 
-const EffectsAppliedSchema = z.array(z.string()).optional();
+/** The domains named in `states` (a domain without a state counts as legacy) on legacy or shadow. */
+export function domainsOnLegacy(states: ReadonlyMap<DomainName, MigrationState>): DomainName[] {
+  return DOMAIN_NAMES.filter((domain) => {
+    const state = states.get(domain);
+    return state === undefined || state === "legacy" || state === "shadow";
+  });
+}
+
+/** `metadata` of a service's write stating the consuming domains whose effects legacy applies. */
+export function withEffectsOnLegacy(
+  metadata: EventMetadata,
+  domains: readonly DomainName[],
+): EventMetadata {
+  return domains.length === 0 ? metadata : { ...metadata, [EFFECTS_ON_LEGACY]: [...domains] };
+}
 
 /**
- * Whether the producer already applied `domain`'s effect of the event with `metadata`, so the
- * consumer must not apply it again. A malformed list is a producer bug: the event goes to the DLQ.
+ * The domains a gateway header names (`reputation,passport`), or null for a header that is absent
+ * or names anything but domains (then the service applies every effect, as before the header).
  */
-export function effectAppliedByProducer(metadata: EventMetadata, domain: DomainName): boolean {
-  const listed = EffectsAppliedSchema.safeParse(metadata[EFFECTS_APPLIED]);
+export function parseLegacyEffectsHeader(value: unknown): DomainName[] | null {
+  if (typeof value !== "string" || value.length === 0 || value.length > 200) return null;
+  const names = value.split(",").map((name) => name.trim());
+  const parsed = z.array(DomainNameSchema).safeParse(names);
+  return parsed.success ? parsed.data : null;
+}
+
+const DomainListSchema = z.array(z.string()).optional();
+
+function listedIn(metadata: EventMetadata, key: string, domain: DomainName): boolean {
+  const listed = DomainListSchema.safeParse(metadata[key]);
   if (!listed.success) {
     throw new NonRetryableEventError(
-      `metadata.${EFFECTS_APPLIED} must be a list of domain names, got ${JSON.stringify(metadata[EFFECTS_APPLIED])}`,
+      `metadata.${key} must be a list of domain names, got ${JSON.stringify(metadata[key])}`,
     );
   }
   return listed.data?.includes(domain) ?? false;
+}
+
+/**
+ * Whether the producer already applied `domain`'s effect of the event with `metadata` in its
+ * own transaction (the legacy runtime). A malformed list is a producer bug: the event goes to the DLQ.
+ */
+export function effectAppliedByProducer(metadata: EventMetadata, domain: DomainName): boolean {
+  return listedIn(metadata, EFFECTS_APPLIED, domain);
+}
+
+/**
+ * Whether the legacy runtime's effects consumer applies `domain`'s effect of a new service's
+ * event: the producer stamped `domain` as on legacy or shadow when it took the write.
+ */
+export function effectLeftToLegacyConsumer(metadata: EventMetadata, domain: DomainName): boolean {
+  return listedIn(metadata, EFFECTS_ON_LEGACY, domain);
+}
+
+/**
+ * Whether `domain`'s effect of the event is legacy's to apply (in the producer's transaction or
+ * by its effects consumer), so `domain`'s own service must not apply it: one writer per aggregate.
+ */
+export function legacyAppliesEffect(metadata: EventMetadata, domain: DomainName): boolean {
+  return effectAppliedByProducer(metadata, domain) || effectLeftToLegacyConsumer(metadata, domain);
 }
 
 export type DomainPlacementOptions = {

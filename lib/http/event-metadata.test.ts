@@ -2,8 +2,9 @@ import type { FastifyRequest } from "fastify";
 import { describe, expect, it } from "vitest";
 import { eventMetadataFrom } from "./event-metadata";
 
-const request = (headers: Record<string, string>) =>
-  ({ id: "req-1", headers }) as unknown as FastifyRequest;
+const request = (headers: Record<string, string>, serviceClaims?: Record<string, string>) =>
+  ({ id: "req-1", headers, serviceClaims }) as unknown as FastifyRequest;
+const GATEWAY = { sub: "api-gateway", service_type: "gateway" };
 
 describe("eventMetadataFrom", () => {
   it("keeps a valid traceparent and the correlation id, and names the producer", () => {
@@ -29,5 +30,27 @@ describe("eventMetadataFrom", () => {
       correlation_id: "req-1",
       producer: "learning",
     });
+  });
+
+  it("stamps the domains the gateway names as on legacy, so legacy applies their effects", () => {
+    const headers = { "x-keiko-legacy-effects": "reputation,passport" };
+    expect(eventMetadataFrom(request(headers, GATEWAY), "learning")).toEqual({
+      correlation_id: "req-1",
+      producer: "learning",
+      effects_on_legacy: ["reputation", "passport"],
+    });
+  });
+
+  it("ignores the legacy-effects header from any caller but the gateway, and a malformed one", () => {
+    const headers = { "x-keiko-legacy-effects": "reputation" };
+    const other = { sub: "reputation", service_type: "service" };
+    expect(eventMetadataFrom(request(headers, other), "learning")).not.toHaveProperty(
+      "effects_on_legacy",
+    );
+    expect(eventMetadataFrom(request(headers), "learning")).not.toHaveProperty("effects_on_legacy");
+    const malformed = { "x-keiko-legacy-effects": "reputation,../../etc" };
+    expect(eventMetadataFrom(request(malformed, GATEWAY), "learning")).not.toHaveProperty(
+      "effects_on_legacy",
+    );
   });
 });

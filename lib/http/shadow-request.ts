@@ -12,10 +12,11 @@ export const SHADOW_MARKER = { sub: "api-gateway", serviceType: "gateway" } as c
  * the header is ignored and the request is a real one.
  */
 export function isShadowRequest(request: FastifyRequest): boolean {
+  return request.headers[SHADOW_HEADER] === "1" && isGatewayCall(request);
+}
+
+/** Whether `request` carries a verified service token of the gateway (whose x-keiko-* it owns). */
+export function isGatewayCall(request: FastifyRequest): boolean {
   const claims = request.serviceClaims;
-  return (
-    request.headers[SHADOW_HEADER] === "1" &&
-    claims?.sub === SHADOW_MARKER.sub &&
-    claims.service_type === SHADOW_MARKER.serviceType
-  );
+  return claims?.sub === SHADOW_MARKER.sub && claims.service_type === SHADOW_MARKER.serviceType;
 }

@@ -17,8 +17,12 @@ export const HTTP_SERVICES = [
   { name: "marketplace", port: 8106 },
 ] as const;
 
-/** Services that run a consumer group (services/<name>/consume.ts). */
+/**
+ * Services that run a consumer group (services/<name>/consume.ts); the legacy runtime's applies
+ * the effects of new services' events while their consuming domain is on legacy (decision 0011).
+ */
 export const CONSUMING_SERVICES = [
+  "legacy-runtime",
   "learning",
   "reputation",
   "passport",

@@ -29,8 +29,12 @@ const CLIENT_HEADERS = {
   "content-type": "application/json",
   "x-keiko-shadow": "1",
   "x-keiko-anything": "forged",
+  "x-keiko-legacy-effects": "forged",
   "x-keiko-user": "user-7",
 };
+
+/** What the gateway itself tells a new service: the domains whose effects legacy applies. */
+const GATEWAY_LEGACY_EFFECTS = expect.not.stringContaining("forged");
 
 const internalHeaders = (headers: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => name.startsWith("x-keiko-")));
@@ -44,6 +48,7 @@ describe("the gateway owns the internal headers", () => {
     });
     expect(response.headers.get("x-keiko-upstream")).toBe("passport");
     expect(internalHeaders(passport.received.at(-1)?.headers)).toEqual({
+      "x-keiko-legacy-effects": GATEWAY_LEGACY_EFFECTS,
       "x-keiko-user": "user-7",
     });
   });
@@ -59,6 +64,7 @@ describe("the gateway owns the internal headers", () => {
     expect(internalHeaders(legacy.received.at(-1)?.headers)).toEqual({ "x-keiko-user": "user-7" });
     await expect.poll(() => learning.received.length).toBe(before + 1);
     expect(internalHeaders(learning.received.at(-1)?.headers)).toEqual({
+      "x-keiko-legacy-effects": GATEWAY_LEGACY_EFFECTS,
       "x-keiko-shadow": "1",
       "x-keiko-user": "user-7",
     });

@@ -18,6 +18,7 @@ import {
   upstreamRequestHeaders,
 } from "./forward-headers";
 import type { GatewayMetrics } from "./gateway-metrics";
+import { setLegacyEffects } from "./legacy-effects";
 import { parseRequestTarget, type RequestTarget } from "./request-target";
 import { type DomainRoute, matchRoute, type RouteTable } from "./route-table";
 import { LEGACY_AUDIENCE, type ServiceTokens } from "./service-tokens";
@@ -163,6 +164,7 @@ export class GatewayProxy {
     });
     // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
     if (forward.shadow) headers[SHADOW_HEADER] = "1";
+    if (side === "service") setLegacyEffects(headers, this.deps.routes());
     const base = upstreamBase(route, side);
     const path = `${base.pathname.replace(/\/$/, "")}${forward.target.raw}`;
     const started = performance.now();

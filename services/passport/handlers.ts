@@ -6,7 +6,7 @@ import {
   interactionSourceKey,
   registrationSourceKey,
 } from "@/lib/data-sync/derived-ids";
-import { effectAppliedByProducer } from "@/lib/data-sync/placement";
+import { legacyAppliesEffect } from "@/lib/data-sync/placement";
 import { defineContractHandler } from "@/lib/events/contract-handler";
 import { insertEntry } from "./entries";
 import { interactionTitle, registrationTitle } from "./entry-titles";
@@ -25,15 +25,15 @@ function causedBy(cause: { event_id: string; metadata: EventMetadata }): EventMe
 
 /**
  * identity.UserRegistered opens the passport (the passports row with the roles, always) with a
- * registration entry, unless the producer wrote that entry already (`effects_applied` lists
- * passport: the entry arrives by the sync, under the same derived id).
+ * registration entry, unless legacy writes that entry (`effects_applied` or `effects_on_legacy`
+ * lists passport: the entry arrives by the sync, under the same derived id).
  */
 export const userRegisteredHandler = defineContractHandler(
   USER_REGISTERED_V1,
   async (event, { tx }) => {
     const { user_id: userId, roles, registered_at } = event.data;
     await openPassport(tx, userId, roles);
-    if (effectAppliedByProducer(event.metadata, "passport")) return;
+    if (legacyAppliesEffect(event.metadata, "passport")) return;
     const sourceKey = registrationSourceKey(userId);
     await insertEntry(
       tx,
@@ -53,8 +53,8 @@ export const userRegisteredHandler = defineContractHandler(
 );
 
 /**
- * learning.InteractionCreated adds an interaction entry to the student's passport, unless the
- * producer wrote it already (`effects_applied` lists passport).
+ * learning.InteractionCreated adds an interaction entry to the student's passport, unless legacy
+ * writes it (`effects_applied` or `effects_on_legacy` lists passport).
  */
 export const interactionCreatedHandler = defineContractHandler(
   INTERACTION_CREATED_V1,
@@ -62,7 +62,7 @@ export const interactionCreatedHandler = defineContractHandler(
     const { data } = event;
     // The registration may still be on its way (another stream): open the passport without roles.
     await openPassport(tx, data.student_id);
-    if (effectAppliedByProducer(event.metadata, "passport")) return;
+    if (legacyAppliesEffect(event.metadata, "passport")) return;
     const sourceKey = interactionSourceKey(data.interaction_id);
     await insertEntry(
       tx,

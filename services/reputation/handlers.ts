@@ -1,7 +1,7 @@
 import type { EventMetadata } from "@/lib/contracts/events/envelope";
 import { INTERACTION_CREATED_V1 } from "@/lib/contracts/learning";
 import { SESSION_COMPLETED_V1 } from "@/lib/contracts/marketplace";
-import { effectAppliedByProducer } from "@/lib/data-sync/placement";
+import { legacyAppliesEffect } from "@/lib/data-sync/placement";
 import { defineContractHandler } from "@/lib/events/contract-handler";
 import { recomputeScore } from "./scores";
 import { recordCompletedSession, recordTaughtInteraction } from "./tutoring-activity";
@@ -18,14 +18,15 @@ function causedBy(cause: { event_id: string; metadata: EventMetadata }): EventMe
 
 /**
  * learning.InteractionCreated → the tutor taught one more interaction: always recorded (the
- * score's inputs and the dedupe set); the score is recomputed and published here unless the
- * producer already did it (`effects_applied` lists reputation: the score arrives by the sync).
+ * score's inputs and the dedupe set); the score is recomputed and published here unless legacy
+ * owns reputation's effects for this event (`effects_applied` or `effects_on_legacy` lists
+ * reputation: legacy is the score's one writer and the score arrives by the sync).
  */
 export const interactionCreatedHandler = defineContractHandler(
   INTERACTION_CREATED_V1,
   async (event, { tx }) => {
     const row = await recordTaughtInteraction(tx, event.data);
-    if (!row || effectAppliedByProducer(event.metadata, "reputation")) return;
+    if (!row || legacyAppliesEffect(event.metadata, "reputation")) return;
     const cause = { kind: "interaction", id: row.interactionId } as const;
     await recomputeScore(tx, row.tutorId, cause, row.recordedAt, causedBy(event));
   },
@@ -36,7 +37,7 @@ export const sessionCompletedHandler = defineContractHandler(
   SESSION_COMPLETED_V1,
   async (event, { tx }) => {
     const row = await recordCompletedSession(tx, event.data);
-    if (!row || effectAppliedByProducer(event.metadata, "reputation")) return;
+    if (!row || legacyAppliesEffect(event.metadata, "reputation")) return;
     const cause = { kind: "session", id: row.sessionId } as const;
     await recomputeScore(tx, row.tutorId, cause, row.recordedAt, causedBy(event));
   },

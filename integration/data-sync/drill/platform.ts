@@ -31,6 +31,7 @@ import { buildIdentityApp } from "@/services/identity/app";
 import { buildLearningApp } from "@/services/learning/app";
 import { LEARNING_CONSUMER } from "@/services/learning/handlers";
 import { buildLegacyRuntimeApp } from "@/services/legacy-runtime/app";
+import { LEGACY_EFFECTS_CONSUMER } from "@/services/legacy-runtime/effects";
 import { buildPassportApp } from "@/services/passport/app";
 import { PASSPORT_CONSUMER } from "@/services/passport/handlers";
 import { buildReputationApp } from "@/services/reputation/app";
@@ -50,7 +51,8 @@ const BUILDERS = {
   reputation: buildReputationApp,
 } as const;
 
-const CONSUMERS: Partial<Record<DrillDomain, ConsumerDefinition>> = {
+const CONSUMERS: Partial<Record<DrillDomain | "legacy", ConsumerDefinition>> = {
+  legacy: LEGACY_EFFECTS_CONSUMER,
   learning: LEARNING_CONSUMER,
   passport: PASSPORT_CONSUMER,
   reputation: REPUTATION_CONSUMER,

@@ -1,4 +1,10 @@
-import { defineOutboxTable } from "@/lib/events/outbox-tables";
+import { defineInboxTable, defineOutboxTable } from "@/lib/events/outbox-tables";
 
 /** The runtime's outbox: while a domain is on legacy, the monolith produces its events. */
 export const outbox = defineOutboxTable();
+
+/**
+ * The inbox of the runtime's effects consumer (group `legacy-effects`): the effects of new
+ * services' events that legacy applies while their consuming domain is on legacy (decision 0011).
+ */
+export const inbox = defineInboxTable();

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import type { DomainName, MigrationState } from "@/lib/contracts/domains";
+import { setLegacyEffects } from "./legacy-effects";
+import { type DomainRoute, routeTableOf } from "./route-table";
+
+function tableWith(states: Partial<Record<DomainName, MigrationState>>) {
+  const routes = Object.entries(states).map(
+    ([name, state]) =>
+      ({
+        name,
+        state,
+        pathPrefix: `/api/${name}`,
+        legacyUrl: new URL("http://127.0.0.1:1"),
+        serviceUrl: new URL("http://127.0.0.1:2"),
+        canaryWeight: 0,
+        writeFence: false,
+      }) as unknown as DomainRoute,
+  );
+  return routeTableOf(routes);
+}
+
+describe("the legacy-effects header the gateway sends a new service", () => {
+  it("names every domain on legacy or shadow, and one the table does not know", () => {
+    const headers: Record<string, string | string[]> = {};
+    setLegacyEffects(
+      headers,
+      tableWith({
+        identity: "migrated",
+        learning: "canary",
+        reputation: "shadow",
+        passport: "legacy",
+        governance: "migrated",
+      }),
+    );
+    expect(headers["x-keiko-legacy-effects"]).toBe("reputation,passport,marketplace");
+  });
+
+  it("is left out when every domain is on its service", () => {
+    const headers: Record<string, string | string[]> = {};
+    setLegacyEffects(
+      headers,
+      tableWith({
+        identity: "migrated",
+        learning: "canary",
+        reputation: "canary",
+        passport: "migrated",
+        governance: "migrated",
+        marketplace: "canary",
+      }),
+    );
+    expect(headers).toEqual({});
+  });
+});

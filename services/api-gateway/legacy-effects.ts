@@ -1,0 +1,20 @@
+import type { DomainName, MigrationState } from "@/lib/contracts/domains";
+import { domainsOnLegacy, LEGACY_EFFECTS_HEADER } from "@/lib/data-sync/placement";
+import type { RouteTable } from "./route-table";
+
+/**
+ * Tells a new service, on every call, which consuming domains are on legacy or shadow now
+ * (`x-keiko-legacy-effects`): the service stamps them on the events of the write, and legacy
+ * applies their effects, so each domain's aggregates have one writer (decision 0011). Set after
+ * the client's own x-keiko-* headers are dropped: only the gateway names them.
+ */
+export function setLegacyEffects(
+  headers: Record<string, string | string[]>,
+  table: RouteTable,
+): void {
+  const states = new Map<DomainName, MigrationState>(
+    table.routes.map((route) => [route.name, route.state]),
+  );
+  const onLegacy = domainsOnLegacy(states);
+  if (onLegacy.length > 0) headers[LEGACY_EFFECTS_HEADER] = onLegacy.join(",");
+}

@@ -169,6 +169,46 @@ describe("the data sync between legacy and the services", () => {
     expect(rows).toEqual([{ yes_count: 1, choice: "yes" }]);
   });
 
+  it("copies a chunk straight into an empty range, and upserts legacy's image where the service already holds rows", async () => {
+    const proposer = await insertLegacyUser();
+    const ids = Array.from({ length: 40 }, () => randomUUID()).sort();
+    for (const id of ids) {
+      await fx.legacy.query(
+        `insert into proposals (id, title, description, proposer_id, voting_starts_at, voting_ends_at)
+         values ($1, 'Legacy title', 'd', $2, now(), now() + interval '1 day')`,
+        [id, proposer],
+      );
+    }
+    await fx.settle();
+    // the service holds stale copies of a few of them (written as the sync, so not captured)
+    const service = fx.service("governance");
+    const stale = ids.filter((_, i) => i % 10 === 3);
+    const client = await service.connect();
+    try {
+      await client.query("begin");
+      await client.query("set local keiko.sync_origin = 'sync'");
+      await client.query("update proposals set title = 'Stale' where id = any($1::uuid[])", [
+        stale,
+      ]);
+      await client.query("delete from proposals where id = any($1::uuid[])", [ids.slice(20)]);
+      await client.query("commit");
+    } finally {
+      client.release();
+    }
+    await fx.legacy.query("delete from sync_changes"); // only the backfill can repair them
+    await startBackfill("governance");
+    await fx.settle();
+    const { rows } = await service.query(
+      "select title, count(*)::int as n from proposals where id = any($1::uuid[]) group by title",
+      [ids],
+    );
+    expect(rows).toEqual([{ title: "Legacy title", n: 40 }]);
+    const { rows: done } = await fx.control.query(
+      "select status from data_backfills where domain = 'governance'",
+    );
+    expect(done[0].status).toBe("complete");
+  });
+
   it("quarantines a legacy row the service's rules refuse, goes on with the rest, and applies it on retry after a fix", async () => {
     const subject = await insertLegacyUser();
     const bad = randomUUID();

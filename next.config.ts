@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // Native and Node-only modules stay outside the server bundle.
-  serverExternalPackages: ["@node-rs/argon2", "pg", "pino"],
+  serverExternalPackages: ["@node-rs/argon2", "pg", "pino", "rate-limiter-flexible", "proxy-addr"],
   poweredByHeader: false,
   typedRoutes: false,
   // `npm test` runs `tsc --noEmit` over the whole repository first; checking again here only

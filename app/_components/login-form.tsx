@@ -29,6 +29,8 @@ function Form({ ssoEnabled }: { ssoEnabled: boolean }) {
         params.get("callbackUrl")?.startsWith("/") ? (params.get("callbackUrl") as string) : "/",
       );
       router.refresh();
+    } else if (result?.status === 429 && result.error) {
+      setError(result.error); // the throttle's own message: who is locked and for how long
     } else {
       setError("Wrong username or password, or the account is disabled.");
     }

@@ -44,7 +44,17 @@ export function OperatorsAdmin() {
                 >
                   <td className="px-4 py-3">
                     <div className="font-medium">{o.displayName}</div>
-                    <div className="font-mono text-xs text-slate-500">{o.username}</div>
+                    <div className="font-mono text-xs text-slate-500">
+                      {o.username}
+                      {o.oidcIssuer && (
+                        <span
+                          title={`single sign-on: ${o.oidcIssuer}`}
+                          className="ml-2 text-sky-400"
+                        >
+                          SSO
+                        </span>
+                      )}
+                    </div>
                   </td>
                   <td className="px-4 py-3">
                     <select
@@ -68,10 +78,12 @@ export function OperatorsAdmin() {
                     {o.lastLoginAt ? <TimeAgo date={o.lastLoginAt} /> : "never"}
                   </td>
                   <td className="space-x-2 px-4 py-3 text-right">
-                    <ResetPassword
-                      username={o.username}
-                      onReset={(password) => update.mutate({ username: o.username, password })}
-                    />
+                    {!o.oidcIssuer && (
+                      <ResetPassword
+                        username={o.username}
+                        onReset={(password) => update.mutate({ username: o.username, password })}
+                      />
+                    )}
                     <button
                       type="button"
                       disabled={self || update.isPending}

@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 import { databaseUrlFor, parseEnv } from "./parse-env";
 
@@ -37,6 +38,40 @@ export const ConsoleEnvSchema = z
     OIDC_CLIENT_ID: optionalText,
     OIDC_CLIENT_SECRET: optionalText,
     OIDC_DEFAULT_ROLE: z.enum(["viewer", "operator", "admin"]).default("viewer"),
+    /** The console's public URL; its origin is accepted on mutations, https makes cookies Secure. */
+    NEXTAUTH_URL: z
+      .url({ message: "must be the console's public URL, e.g. https://keiko.example.org" })
+      .refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://")
+      .optional(),
+    /** `1` or `0` forces the Secure cookie flag; unset, it follows NEXTAUTH_URL's scheme. */
+    SECURE_COOKIES: z.enum(["0", "1"], { message: "must be 0 or 1" }).optional(),
+    /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`…); none by default. */
+    TRUSTED_PROXIES: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (list) => {
+          try {
+            proxyaddr.compile(list);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        {
+          message:
+            "must be a comma list of IP addresses, CIDR ranges or loopback/linklocal/uniquelocal",
+        },
+      ),
+    LOGIN_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(10),
+    LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(30),
+    LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   })
   .refine(
     (env) =>
@@ -48,7 +83,11 @@ export const ConsoleEnvSchema = z
     },
   );
 
-export type ConsoleEnv = z.infer<typeof ConsoleEnvSchema> & { controlDatabaseUrl: string };
+export type ConsoleEnv = z.infer<typeof ConsoleEnvSchema> & {
+  controlDatabaseUrl: string;
+  /** Whether session cookies are Secure (and `__Secure-` prefixed). */
+  secureCookies: boolean;
+};
 
 let cached: ConsoleEnv | undefined;
 
@@ -56,7 +95,14 @@ let cached: ConsoleEnv | undefined;
 export function consoleEnv(): ConsoleEnv {
   if (!cached) {
     const env = parseEnv(ConsoleEnvSchema, process.env);
-    cached = { ...env, controlDatabaseUrl: databaseUrlFor(env.DATABASE_URL, env.CONTROL_DATABASE) };
+    cached = {
+      ...env,
+      controlDatabaseUrl: databaseUrlFor(env.DATABASE_URL, env.CONTROL_DATABASE),
+      secureCookies:
+        env.SECURE_COOKIES === undefined
+          ? env.NEXTAUTH_URL?.startsWith("https://") === true
+          : env.SECURE_COOKIES === "1",
+    };
   }
   return cached;
 }

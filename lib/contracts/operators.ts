@@ -22,3 +22,6 @@ export const PasswordSchema = z
   .string()
   .min(12, "password needs at least 12 characters")
   .max(256, "password can have at most 256 characters");
+
+/** An operator as the console and its sessions know them. */
+export type Operator = { id: string; username: string; displayName: string; role: OperatorRole };

@@ -1,13 +1,16 @@
-import { asc, eq, sql } from "drizzle-orm";
-import type { OperatorRole } from "@/lib/contracts/operators";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Operator, OperatorRole } from "@/lib/contracts/operators";
+import { UsernameSchema } from "@/lib/contracts/operators";
 import { recordAudit } from "@/server/audit/audit-log";
+import { usernameThrottleRow } from "@/server/auth/login-throttle";
+import { endOperatorSessions, type SessionEndReason } from "@/server/auth/operator-sessions";
 import { decoyHash, hashPassword, verifyPassword } from "@/server/auth/password";
 import type { ControlDb } from "@/server/db/client";
-import { operators } from "@/server/db/schema/operators";
+import { loginThrottle, operators } from "@/server/db/schema/operators";
 import { DomainError } from "@/server/errors";
 
 /** What the rest of the control plane knows of a signed-in person. */
-export type Operator = { id: string; username: string; displayName: string; role: OperatorRole };
+export type { Operator } from "@/lib/contracts/operators";
 
 const publicColumns = {
   id: operators.id,
@@ -15,6 +18,8 @@ const publicColumns = {
   displayName: operators.displayName,
   role: operators.role,
   disabled: operators.disabled,
+  /** The SSO issuer of an operator who signs in with single sign-on; null for local ones. */
+  oidcIssuer: operators.oidcIssuer,
   createdAt: operators.createdAt,
   lastLoginAt: operators.lastLoginAt,
 };
@@ -44,41 +49,95 @@ export async function verifyCredentials(
   return { id: row.id, username: row.username, displayName: row.displayName, role: row.role };
 }
 
+/** Who an SSO sign-in says the person is: the id token's issuer and subject, and names. */
+export type OidcIdentity = {
+  issuer: string;
+  subject: string;
+  preferredUsername: string | undefined;
+  displayName: string;
+};
+
+/** A username in the local form (a-z, 0-9, '.', '_', '-'; 3 to 64 characters). */
+function usernameFrom(preferred: string | undefined): string {
+  const cleaned = (preferred ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 56);
+  return cleaned.length >= 3 ? cleaned : `sso-${cleaned || "user"}`;
+}
+
+/** The first of `base`, `base-sso`, `base-sso-2`… that no operator has. */
+async function freeUsername(tx: Pick<ControlDb, "select">, base: string): Promise<string> {
+  for (let n = 1; ; n += 1) {
+    const candidate = n === 1 ? base : n === 2 ? `${base}-sso` : `${base}-sso-${n - 1}`;
+    const [taken] = await tx
+      .select({ id: operators.id })
+      .from(operators)
+      .where(eq(operators.username, candidate));
+    if (!taken && UsernameSchema.safeParse(candidate).success) return candidate;
+  }
+}
+
 /**
- * Matches an SSO sign-in to an operator by username, creating a new one with `defaultRole` the
- * first time. Returns null for a disabled operator.
+ * The operator of an SSO identity, found by issuer and subject only, never by name: a new
+ * identity becomes a new operator with `defaultRole` and a username of its own, even when its
+ * preferred_username is that of a local operator. Returns null for a disabled operator.
  */
 export async function signInWithOidc(
   db: ControlDb,
-  username: string,
-  displayName: string,
+  identity: OidcIdentity,
   defaultRole: OperatorRole,
 ): Promise<Operator | null> {
-  const [existing] = await db
-    .select(publicColumns)
-    .from(operators)
-    .where(eq(operators.username, username));
-  if (existing) {
-    if (existing.disabled) return null;
-    await db
-      .update(operators)
-      .set({ lastLoginAt: sql`now()` })
-      .where(eq(operators.id, existing.id));
-    return { id: existing.id, username, displayName: existing.displayName, role: existing.role };
-  }
   return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select(publicColumns)
+      .from(operators)
+      .where(
+        and(eq(operators.oidcIssuer, identity.issuer), eq(operators.oidcSubject, identity.subject)),
+      )
+      .for("update");
+    if (existing) {
+      if (existing.disabled) return null;
+      await tx
+        .update(operators)
+        .set({ lastLoginAt: sql`now()` })
+        .where(eq(operators.id, existing.id));
+      const { id, username, displayName, role } = existing;
+      return { id, username, displayName, role };
+    }
+    // one SSO identity at a time, so two first sign-ins cannot race for a username
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('keiko:operators:oidc'))`);
+    const username = await freeUsername(tx, usernameFrom(identity.preferredUsername));
     const [created] = await tx
       .insert(operators)
-      .values({ username, displayName, role: defaultRole, lastLoginAt: sql`now()` })
+      .values({
+        username,
+        displayName: identity.displayName.slice(0, 100),
+        role: defaultRole,
+        oidcIssuer: identity.issuer,
+        oidcSubject: identity.subject,
+        lastLoginAt: sql`now()`,
+      })
+      .onConflictDoNothing()
       .returning(publicColumns);
-    if (!created) throw new DomainError("CONFLICT", `could not create operator ${username}`);
+    if (!created) {
+      throw new DomainError("CONFLICT", `could not create an operator for ${identity.subject}`);
+    }
     await recordAudit(tx, {
       actor: "oidc",
       action: "operator.create",
       target: `operator:${username}`,
-      after: { role: created.role, displayName, via: "oidc" },
+      after: {
+        role: created.role,
+        displayName: created.displayName,
+        via: "oidc",
+        issuer: identity.issuer,
+        subject: identity.subject,
+      },
     });
-    return { id: created.id, username, displayName, role: created.role };
+    const { id, displayName, role } = created;
+    return { id, username, displayName, role };
   });
 }
 
@@ -131,6 +190,12 @@ export async function updateOperator(
       .where(eq(operators.username, username))
       .for("update");
     if (!before) throw new DomainError("NOT_FOUND", `no operator named ${username}`);
+    if (passwordHash !== undefined && before.oidcIssuer !== null) {
+      throw new DomainError(
+        "BAD_REQUEST",
+        `${username} signs in with single sign-on and has no password to reset`,
+      );
+    }
     const [after] = await tx
       .update(operators)
       .set({
@@ -142,6 +207,18 @@ export async function updateOperator(
       .where(eq(operators.username, username))
       .returning(publicColumns);
     if (!after) throw new DomainError("NOT_FOUND", `no operator named ${username}`);
+    const endReason = sessionEndReason(before, after, passwordHash !== undefined);
+    const sessionsEnded = endReason ? await endOperatorSessions(tx, after.id, endReason) : 0;
+    // an admin's new password or enable lifts a lock that guessers put on the username
+    const unlocked =
+      endReason === "password-reset" || endReason === "enabled"
+        ? (
+            await tx
+              .delete(loginThrottle)
+              .where(eq(loginThrottle.key, usernameThrottleRow(username)))
+              .returning({ key: loginThrottle.key })
+          ).length > 0
+        : false;
     await recordAudit(tx, {
       actor: actor.username,
       action: "operator.update",
@@ -151,10 +228,24 @@ export async function updateOperator(
         role: after.role,
         disabled: after.disabled,
         ...(passwordHash !== undefined && { passwordReset: true }),
+        ...(sessionsEnded > 0 && { sessionsEnded }),
+        ...(unlocked && { signInUnlocked: true }),
       },
     });
     return after;
   });
+}
+
+/** A new password, a role change or a disable/enable ends the operator's open sessions. */
+function sessionEndReason(
+  before: { role: OperatorRole; disabled: boolean },
+  after: { role: OperatorRole; disabled: boolean },
+  passwordReset: boolean,
+): SessionEndReason | null {
+  if (passwordReset) return "password-reset";
+  if (before.disabled !== after.disabled) return after.disabled ? "disabled" : "enabled";
+  if (before.role !== after.role) return "role-change";
+  return null;
 }
 
 /**

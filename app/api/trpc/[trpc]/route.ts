@@ -1,13 +1,17 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { consoleEnv } from "@/lib/config/console";
 import { serviceCaller } from "@/server/auth/service-caller";
-import { sessionOperator } from "@/server/auth/session-operator";
+import { requestOperator } from "@/server/auth/session-operator";
 import { controlDb } from "@/server/db/control-db";
 import { eventBus } from "@/server/events/event-bus";
+import { checkOrigin } from "@/server/http/origin-check";
 import { guardTrpcRequest } from "@/server/http/request-limits";
 import { appRouter } from "@/server/routers/index";
 import { createContext } from "@/server/trpc";
 
 async function handler(incoming: Request) {
+  const foreign = checkOrigin(incoming, consoleEnv().NEXTAUTH_URL);
+  if (foreign) return foreign;
   const request = await guardTrpcRequest(incoming);
   if (request instanceof Response) return request;
   return fetchRequestHandler({
@@ -15,7 +19,12 @@ async function handler(incoming: Request) {
     req: request,
     router: appRouter,
     createContext: async () =>
-      createContext(controlDb(), eventBus(), await sessionOperator(), await serviceCaller(request)),
+      createContext(
+        controlDb(),
+        eventBus(),
+        await requestOperator(request),
+        await serviceCaller(request),
+      ),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")
         console.error(`tRPC ${path}:`, error.cause ?? error);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { drizzle } from "drizzle-orm/node-postgres";
 import Fastify, {
@@ -68,6 +69,7 @@ export type GatewayParts = {
   stats: RollingStats;
   shadow: ShadowMirror;
   publisher: StatsPublisher;
+  proxy: GatewayProxy;
 };
 
 declare module "fastify" {
@@ -125,6 +127,38 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   );
 }
 
+function refuse(response: ServerResponse, status: number, body: ReturnType<typeof errorBody>) {
+  // the body the client may still send is not read: the connection ends with this answer
+  response.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    connection: "close",
+  });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * The gateway answers `Expect` itself (RFC 9110 §10.1.1) and never forwards it: a body declared
+ * over the limit gets its 413 before the client sends it, any other request `100 Continue`;
+ * an expectation other than 100-continue gets a 417.
+ */
+function answerExpectations(server: Server, bodyLimit: number): void {
+  server.on("checkContinue", (request, response) => {
+    if (Number(request.headers["content-length"]) > bodyLimit) {
+      refuse(
+        response,
+        413,
+        errorBody("payload_too_large", `the request body is larger than ${bodyLimit} bytes`),
+      );
+      return;
+    }
+    response.writeContinue();
+    server.emit("request", request, response);
+  });
+  server.on("checkExpectation", (_request, response) =>
+    refuse(response, 417, errorBody("bad_request", "only Expect: 100-continue is supported")),
+  );
+}
+
 /**
  * The API gateway's Fastify app, not listening: `/healthz`, `/readyz` (control database and
  * Redis), `/metrics`, and every other path proxied to the legacy runtime or the domain's new
@@ -147,6 +181,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
     },
   });
   registerErrorHandling(app);
+  answerExpectations(app.server, settings.GATEWAY_BODY_LIMIT_BYTES);
   const log: FastifyBaseLogger = app.log;
 
   const registry = createMetricsRegistry("api-gateway");
@@ -198,6 +233,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
     metrics,
     operatorKey: key,
     shadow,
+    logger: log,
   });
   const publisher = new StatsPublisher({
     redis,
@@ -224,7 +260,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
     { onError: (error) => log.warn({ err: error }, "cannot read breaker overrides") },
   );
   publisher.start();
-  app.decorate("gateway", { routes, breakers, stats, shadow, publisher });
+  app.decorate("gateway", { routes, breakers, stats, shadow, publisher, proxy });
 
   app.addHook("onClose", async () => {
     await publisher.stop();

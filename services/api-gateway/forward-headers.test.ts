@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  clientResponseHeaders,
+  endToEndHeaders,
   traceContextOf,
   traceparentFor,
+  UnforwardableHeaderError,
   upstreamRequestHeaders,
   withoutHopByHop,
 } from "./forward-headers";
@@ -19,6 +22,8 @@ describe("forwarded headers", () => {
         te: "trailers",
         "proxy-authorization": "x",
         "proxy-authenticate": "x",
+        "proxy-anything": "x",
+        expect: "100-continue",
         "content-type": "application/json",
         "set-cookie": ["a=1", "b=2"],
       }),
@@ -77,6 +82,27 @@ describe("forwarded headers", () => {
       "x-keikoish",
     ]);
     expect(headers["x-keiko-user"]).toBe("user-42");
+  });
+
+  it("refuse a header that HTTP cannot carry, naming it, before anything is sent", () => {
+    for (const headers of [{ "x-note": "a\r\nx-evil: 1" }, { "x-note": ["ok", "a\u0000b"] }]) {
+      expect(() => endToEndHeaders(headers)).toThrow(UnforwardableHeaderError);
+      expect(() => endToEndHeaders(headers)).toThrow(/the x-note header cannot be forwarded/);
+    }
+    expect(endToEndHeaders({ "x-note": "caf\u00e9\tok", expect: "100-continue" })).toEqual({
+      "x-note": "caf\u00e9\tok",
+    });
+  });
+
+  it("keep an upstream's internal headers from the client", () => {
+    expect(
+      clientResponseHeaders({
+        "x-keiko-upstream": "forged",
+        "x-keiko-anything": "internal",
+        "proxy-authenticate": "Basic",
+        "content-type": "application/json",
+      }),
+    ).toEqual({ "content-type": "application/json" });
   });
 
   it("continue a valid trace and restart an invalid one", () => {

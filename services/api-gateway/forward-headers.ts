@@ -1,19 +1,28 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import {
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  validateHeaderName,
+  validateHeaderValue,
+} from "node:http";
+import { HttpError } from "@/lib/http/http-error";
 import { USER_HEADER } from "./choose-side";
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, plus the non-standard ones proxies also drop. */
+/**
+ * RFC 9110 §7.6.1 hop-by-hop headers, plus `Expect` (RFC 9110 §10.1.1: the gateway answers
+ * `100-continue` itself, and undici refuses to send it) and the non-standard ones proxies drop.
+ */
 const HOP_BY_HOP = new Set([
   "connection",
+  "expect",
   "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
   "te",
   "trailer",
   "transfer-encoding",
   "upgrade",
 ]);
+/** `Proxy-Authorization`, `Proxy-Authenticate`, `Proxy-Connection`, …: meant for a proxy, never forwarded. */
+const PROXY_PREFIX = "proxy-";
 
 /** Headers the gateway sets itself, or that must never reach an upstream. */
 const GATEWAY_OWNED = new Set([
@@ -35,6 +44,11 @@ function gatewayOwned(name: string): boolean {
   return (
     GATEWAY_OWNED.has(name) || (name.startsWith(INTERNAL_PREFIX) && !CLIENT_INTERNAL.has(name))
   );
+}
+
+/** An upstream's internal headers stay inside: the client sees only those the gateway sets. */
+function internal(name: string): boolean {
+  return name.startsWith(INTERNAL_PREFIX);
 }
 
 type AnyHeaders = Record<string, string | string[] | number | undefined>;
@@ -63,7 +77,8 @@ export function withoutHopByHop<H extends AnyHeaders>(
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.has(lower) || alsoDrop(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || named.has(lower)) continue;
+    if (alsoDrop(lower)) continue;
     out[lower] = typeof value === "number" ? String(value) : value;
   }
   return out;
@@ -104,15 +119,53 @@ export type ForwardContext = {
   traceparent: string;
 };
 
+/** A header the gateway will not send upstream: the client's fault, answered 400 by the gateway. */
+export class UnforwardableHeaderError extends HttpError {
+  override name = "UnforwardableHeaderError";
+
+  constructor(readonly header: string) {
+    super(
+      "bad_request",
+      `the ${header} header cannot be forwarded: its name or value has characters HTTP does not allow`,
+      { header },
+    );
+  }
+}
+
+/** Throws UnforwardableHeaderError unless every header is one undici will send as it is. */
+function assertSendable(headers: Record<string, string | string[]>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      // node:http's own checks, the same token and field-value rules as undici's
+      validateHeaderName(name);
+      for (const one of Array.isArray(value) ? value : [value]) validateHeaderValue(name, one);
+    } catch {
+      throw new UnforwardableHeaderError(name);
+    }
+  }
+}
+
 /**
- * The request headers sent upstream: the client's end-to-end headers, without any `x-keiko-*`
- * but `x-keiko-user`, plus the gateway's own.
+ * The client's end-to-end headers as they may go upstream: without hop-by-hop headers, without
+ * those the gateway owns (any `x-keiko-*` but `x-keiko-user` among them), and checked, so that
+ * a header the HTTP client would refuse is refused here, before any upstream is involved.
+ * Throws UnforwardableHeaderError.
+ */
+export function endToEndHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+  const headers = withoutHopByHop(incoming, gatewayOwned);
+  assertSendable(headers);
+  return headers;
+}
+
+/**
+ * The request headers sent upstream: the client's end-to-end headers (endToEndHeaders), plus
+ * the gateway's own. Throws UnforwardableHeaderError.
  */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   context: ForwardContext,
 ): Record<string, string | string[]> {
-  const headers = withoutHopByHop(incoming, gatewayOwned);
+  const headers = endToEndHeaders(incoming);
   const previous = incoming["x-forwarded-for"];
   const chain = Array.isArray(previous) ? previous.join(", ") : previous;
   headers["x-forwarded-for"] = chain ? `${chain}, ${context.clientIp}` : context.clientIp;
@@ -127,5 +180,5 @@ export function upstreamRequestHeaders(
 export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
 ): OutgoingHttpHeaders {
-  return withoutHopByHop(upstream);
+  return withoutHopByHop(upstream, internal);
 }

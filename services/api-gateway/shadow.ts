@@ -81,8 +81,8 @@ export class ShadowMirror implements ShadowSink {
     const { metrics } = this.options;
     const domain = route.name;
     const call = await this.options.callService(route, { ...forward, shadow: true });
-    if (call.kind === "rejected") {
-      // the service's breaker is open: nothing was sent, so there is nothing to compare
+    if (call.kind === "rejected" || call.kind === "refused") {
+      // the service's breaker is open, or the copy could not be sent: there is nothing to compare
       metrics.mirrors.inc({ domain, result: "not_compared" });
       return;
     }

@@ -144,6 +144,24 @@ export type UpstreamFailure = {
   broken: boolean;
 };
 
+/** Errors by which undici (or node:http) refuses a request's arguments before any I/O. */
+const REFUSED_CODES = new Set([
+  "UND_ERR_INVALID_ARG",
+  "UND_ERR_NOT_SUPPORTED",
+  "ERR_INVALID_ARG_TYPE",
+  "ERR_INVALID_ARG_VALUE",
+  "ERR_INVALID_CHAR",
+  "ERR_INVALID_HTTP_TOKEN",
+]);
+
+/**
+ * True when the HTTP client refused to send the request at all (a header or method it cannot
+ * express): nothing reached the upstream, so it is no upstream fault.
+ */
+export function refusedBeforeSending(error: unknown): boolean {
+  return REFUSED_CODES.has((error as { code?: string } | null)?.code ?? "");
+}
+
 const NOT_SENT_CODES = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",

@@ -1,7 +1,7 @@
 import { type Browser, expect, type Page } from "@playwright/test";
 import { Redis } from "ioredis";
 import type { DomainName } from "@/lib/contracts/domains";
-import { parityCountsKey } from "@/lib/parity/parity-store";
+import { writeParityCounts } from "@/lib/parity/parity-store";
 import { e2eStack } from "./stack";
 
 /** Opens a fresh browser context (its own cookies) and signs in through the login form. */
@@ -26,7 +26,7 @@ export async function setParity(domain: DomainName, matched: number, mismatched:
   const stack = e2eStack();
   const redis = new Redis(stack.redisUrl);
   try {
-    await redis.hset(parityCountsKey(stack.keyPrefix, domain), { matched, mismatched });
+    await writeParityCounts(redis, stack.keyPrefix, domain, { matched, mismatched });
   } finally {
     redis.disconnect();
   }

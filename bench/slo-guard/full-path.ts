@@ -27,9 +27,9 @@ import { serveFetchHandler } from "@/workers/slo-guard/testing/fetch-server";
  */
 
 export type FullPathSample = {
-  /** Start of the first second in breach → rollback call returned (the guard's measure). */
+  /** Start of the breach (firstSeenAt) → rollback call returned (the guard's measure). */
   guardMeasureMs: number;
-  /** Start of the first second in breach → the last request routed to the new service. */
+  /** Start of the breach (firstSeenAt) → the last request routed to the new service. */
   breachToLegacyMs: number;
   /** Fault injected → the last request routed to the new service. */
   faultToLegacyMs: number;
@@ -58,7 +58,7 @@ export async function runFullPath(
   const gateway = await startGatewayUnderTest(
     [{ name: "learning", state: "legacy", legacyUrl: legacy.url, serviceUrl: service.url }],
     // the production defaults of publication and half-open delay (the test helper shortens them)
-    { GATEWAY_STATS_PUBLISH_MS: "1000", GATEWAY_BREAKER_HALF_OPEN_AFTER_MS: "5000" },
+    { GATEWAY_STATS_PUBLISH_MS: "500", GATEWAY_BREAKER_HALF_OPEN_AFTER_MS: "5000" },
   );
   const control = createControlDb(gateway.settings.databaseUrl, 4);
   const bus = { redis: gateway.redis, prefix: gateway.prefix };
@@ -178,7 +178,7 @@ export async function runFullPath(
         };
         samples.push(sample);
         log(
-          `  run ${String(run + 1).padStart(2)}: first second of breach → returned ` +
+          `  run ${String(run + 1).padStart(2)}: start of breach → returned ` +
             `${sample.guardMeasureMs} ms, → traffic on legacy ${sample.breachToLegacyMs} ms; ` +
             `fault → legacy ${sample.faultToLegacyMs} ms, → returned ${sample.faultToRollbackMs} ms; ` +
             `${sample.failedRequests} failed requests; "${done.reason}"` +

@@ -4,21 +4,22 @@
  *
  * guard — the guard alone, BENCH_RUNS (15) rollbacks per scenario: a synthetic gateway records
  *   200 requests/s to learning's new service in the gateway's real RollingStats and publishes with
- *   the real StatsPublisher every second; the real slo-guard loop and tRPC client; a stand-in
+ *   the real StatsPublisher every 500 ms; the real slo-guard loop and tRPC client; a stand-in
  *   control plane on the real tRPC wire format (BENCH_MUTATION_DELAY_MS adds a delay per call).
  *   Scenarios: every request fails (an outage), and 30 % of them; the policy allows 5 % over 10 s.
  *   Printed: first failing request → rollback call returned (includes the time the errors need
- *   to push the window over 5 %, which depends on the error share, not on the guard); start of
- *   the first second in breach → returned (the issue's measure); arrival of the snapshot showing
+ *   to push the window over 5 %, which depends on the error share, not on the guard); the
+ *   start of the breach (its first second in breach, or the last snapshot that showed the
+ *   window healthy if later) → returned (the issue's measure); arrival of the snapshot showing
  *   the breach → returned (the guard's own latency).
  *
  * full — the whole path, BENCH_FULL_RUNS (8) rollbacks per fault (bench/slo-guard/full-path.ts):
  *   client traffic through the real gateway, the real control-plane router and database, the
- *   gateway's route reload on the rollback's notification. Printed: start of the first second in
- *   breach → traffic back on legacy, measured on the client requests.
+ *   gateway's route reload on the rollback's notification. Printed: start of the breach (as in
+ *   part 1) → traffic back on legacy, measured on the client requests.
  *
  * Errors begin after a healthy warm-up of random length, so at any phase of the gateway's
- * 1-second publication. The real console (Next.js) is not started: the control plane's router
+ * publication (every 500 ms, the gateway's default). The real console (Next.js) is not started: the control plane's router
  * is served by the same fetch adapter, without Next.js around it.
  */
 import { Redis } from "ioredis";
@@ -150,7 +151,7 @@ async function guardPart(): Promise<number[]> {
         samples.push(sample);
         console.log(
           `  run ${String(run + 1).padStart(2)}: first error → returned ${sample.returnedMs} ms; ` +
-            `first second of breach → returned ${sample.guardMeasureMs} ms; ` +
+            `start of breach → returned ${sample.guardMeasureMs} ms; ` +
             `snapshot → returned ${sample.snapshotToReturnedMs} ms`,
         );
       }
@@ -168,7 +169,7 @@ async function guardPart(): Promise<number[]> {
       samples.map((s) => s.returnedMs),
     );
     row(
-      "first second of breach → rollback call returned",
+      "start of breach → rollback call returned",
       samples.map((s) => s.guardMeasureMs),
     );
     row(
@@ -207,12 +208,12 @@ async function fullPart(): Promise<number[]> {
     const switched = samples.filter((s) => s.breachToLegacyMs >= 0);
     const viaBreaker = samples.length - switched.length;
     row(
-      "first second of breach → rollback call returned",
+      "start of breach → rollback call returned",
       samples.map((s) => s.guardMeasureMs),
     );
     if (switched.length > 0) {
       row(
-        "first second of breach → traffic back on legacy",
+        "start of breach → traffic back on legacy",
         switched.map((s) => s.breachToLegacyMs),
       );
     }
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
     const guard = await guardPart();
     const worst = Math.max(...guard) + GATEWAY_RELOAD_BOUND_MS;
     console.log(
-      `\nguard alone: traffic on legacy at worst ${worst} ms after the first second of breach = ` +
+      `\nguard alone: traffic on legacy at worst ${worst} ms after the start of breach = ` +
         `max measured ${Math.max(...guard)} ms + the gateway's reload bound ${GATEWAY_RELOAD_BOUND_MS} ms ` +
         `(target < ${TARGET_MS} ms: ${worst < TARGET_MS ? "met" : "MISSED"})`,
     );
@@ -256,7 +257,7 @@ async function main(): Promise<void> {
     if (full.length > 0) {
       const worst = Math.max(...full);
       console.log(
-        `\nbreach-to-rollback time, whole path: first second of breach → traffic back on legacy ` +
+        `\nbreach-to-rollback time, whole path: start of breach → traffic back on legacy ` +
           `median ${Math.round(median(full))} ms, max ${worst} ms over the ${full.length} runs the rollback moved ` +
           `(target < ${TARGET_MS} ms: ${worst < TARGET_MS ? "met" : "MISSED"})`,
       );

@@ -50,6 +50,11 @@ export const GuardDomainSchema = z.object({
   state: MigrationStateSchema,
   canaryWeight: z.number().int(),
   version: z.number().int(),
+  /**
+   * When the domain entered its current state: the guard judges no traffic from before it (the
+   * last seconds of a shadow, or of a previous canary, are not this canary's).
+   */
+  stateSince: z.date(),
   policy: SloPolicySchema,
   plan: RolloutPlanSchema.nullable(),
 });
@@ -69,6 +74,8 @@ export type Breach = z.infer<typeof BreachSchema>;
 
 export const GuardRollbackInputSchema = z.object({
   domain: DomainNameSchema,
+  /** The domain's version the guard judged: a decision on a version no longer current changes nothing. */
+  version: z.number().int().positive(),
   reason: z.string().min(3).max(500),
   breach: BreachSchema,
 });

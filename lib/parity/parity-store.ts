@@ -14,6 +14,23 @@ export function parityCountsKey(prefix: string, domain: DomainName): string {
   return `${prefix}parity:${domain}`;
 }
 
+/**
+ * The parity gate's window: the comparisons of the last hour, by second. Old enough to hold a
+ * real shadow's evidence, young enough that what the service did last week does not count.
+ */
+export const PARITY_WINDOW_SECONDS = 3_600;
+
+/**
+ * Per-second counts of one minute of one domain, a hash with fields `<epochSecond>:m` (matched)
+ * and `<epochSecond>:x` (mismatched): `<prefix>parity:<domain>:window:<epochMinute>`; it expires
+ * once out of the window.
+ */
+export function parityWindowKey(prefix: string, domain: DomainName, epochMinute: number): string {
+  return `${prefix}parity:${domain}:window:${epochMinute}`;
+}
+
+const WINDOW_KEY_TTL_SECONDS = PARITY_WINDOW_SECONDS + 120;
+
 /** Mismatch samples of one domain, a list trimmed to 50: `<prefix>parity:<domain>:samples`. */
 export function paritySamplesKey(prefix: string, domain: DomainName): string {
   return `${prefix}parity:${domain}:samples`;
@@ -31,7 +48,7 @@ export interface ParitySampleInput {
   legacyBody?: unknown;
   serviceBody?: unknown;
   traceId?: string | null;
-  /** When the pair was compared; now unless told. */
+  /** When the pair was compared (its second in the gate's window, its sample's time); now unless told. */
   at?: Date;
 }
 
@@ -79,8 +96,9 @@ function bodyText(body: unknown): string | null {
 }
 
 /**
- * Counts one compared pair (HINCRBY matched|mismatched); a mismatch also pushes a sample with
- * the diff, keeping the newest 50 (LPUSH + LTRIM), all in one MULTI.
+ * Counts one compared pair: in the domain's totals (HINCRBY matched|mismatched) and in its second
+ * of the gate's window; a mismatch also pushes a sample with the diff, keeping the newest 50
+ * (LPUSH + LTRIM), all in one MULTI.
  */
 export async function recordParity(
   redis: Redis,
@@ -89,13 +107,21 @@ export async function recordParity(
   result: ParityComparison,
   sample: ParitySampleInput,
 ): Promise<void> {
+  const at = sample.at ?? new Date();
+  const second = Math.floor(at.getTime() / 1000);
+  const window = parityWindowKey(prefix, domain, Math.floor(second / 60));
   const counts = parityCountsKey(prefix, domain);
+  const transaction = redis
+    .multi()
+    .hincrby(counts, result.match ? "matched" : "mismatched", 1)
+    .hincrby(window, `${second}:${result.match ? "m" : "x"}`, 1)
+    .expire(window, WINDOW_KEY_TTL_SECONDS);
   if (result.match) {
-    await redis.hincrby(counts, "matched", 1);
+    await transaction.exec();
     return;
   }
   const stored: ParitySample = {
-    at: (sample.at ?? new Date()).toISOString(),
+    at: at.toISOString(),
     method: sample.method,
     path: sample.path,
     route: sample.route ?? null,
@@ -108,9 +134,7 @@ export async function recordParity(
     traceId: sample.traceId ?? null,
   };
   const samples = paritySamplesKey(prefix, domain);
-  await redis
-    .multi()
-    .hincrby(counts, "mismatched", 1)
+  await transaction
     .lpush(samples, JSON.stringify(stored))
     .ltrim(samples, 0, PARITY_SAMPLE_LIMIT - 1)
     .exec();
@@ -187,7 +211,88 @@ export function readParity(
   );
 }
 
-/** Forgets one domain's counts and samples, e.g. when it re-enters shadow. */
+/** What the parity gate counts: the comparisons from `from` on, within the window. */
+export type ParityWindowCounts = {
+  matched: number;
+  mismatched: number;
+  /** The first second counted: entering shadow, or the start of the window if later. */
+  from: Date;
+};
+
+/** The minute keys of the window that ends at `nowSecond`, oldest first. */
+function windowMinutes(nowSecond: number): number[] {
+  const first = Math.floor((nowSecond - PARITY_WINDOW_SECONDS + 1) / 60);
+  const last = Math.floor(nowSecond / 60);
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}
+
+/**
+ * The parity gate's counts of one domain: comparisons recorded from `since` (the domain's entry
+ * into shadow; its second included) and within the last PARITY_WINDOW_SECONDS, never lifetime
+ * totals. `since` null: the whole window.
+ */
+export async function readParityWindow(
+  redis: Redis,
+  prefix: string,
+  domain: DomainName,
+  options: { since: Date | null; now?: Date },
+): Promise<ParityWindowCounts> {
+  const nowSecond = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const windowStart = nowSecond - PARITY_WINDOW_SECONDS + 1;
+  const sinceSecond = options.since ? Math.floor(options.since.getTime() / 1000) : windowStart;
+  const fromSecond = Math.max(windowStart, sinceSecond);
+  const minutes = windowMinutes(nowSecond).filter(
+    (minute) => minute >= Math.floor(fromSecond / 60),
+  );
+  const pipeline = redis.pipeline();
+  for (const minute of minutes) pipeline.hgetall(parityWindowKey(prefix, domain, minute));
+  const replies = (await pipeline.exec()) ?? [];
+  let matched = 0;
+  let mismatched = 0;
+  for (const [error, fields] of replies) {
+    if (error) throw error;
+    for (const [field, value] of Object.entries((fields ?? {}) as Record<string, string>)) {
+      const [second, kind] = field.split(":");
+      const t = Number(second);
+      const count = Number(value);
+      if (!(t >= fromSecond && t <= nowSecond) || !Number.isFinite(count)) continue;
+      if (kind === "m") matched += count;
+      else if (kind === "x") mismatched += count;
+    }
+  }
+  return { matched, mismatched, from: new Date(fromSecond * 1000) };
+}
+
+/**
+ * Sets a domain's parity as if the gateway had compared that many pairs at `at` (now): its
+ * totals and its window (earlier seconds of the window forgotten). For tests and the e2e stack.
+ */
+export async function writeParityCounts(
+  redis: Redis,
+  prefix: string,
+  domain: DomainName,
+  counts: { matched: number; mismatched: number },
+  at = new Date(),
+): Promise<void> {
+  const second = Math.floor(at.getTime() / 1000);
+  const window = parityWindowKey(prefix, domain, Math.floor(second / 60));
+  const transaction = redis.multi();
+  for (const minute of windowMinutes(second)) {
+    transaction.del(parityWindowKey(prefix, domain, minute));
+  }
+  await transaction
+    .hset(parityCountsKey(prefix, domain), counts)
+    .hset(window, { [`${second}:m`]: counts.matched, [`${second}:x`]: counts.mismatched })
+    .expire(window, WINDOW_KEY_TTL_SECONDS)
+    .exec();
+}
+
+/** Forgets one domain's counts, window and samples, e.g. when it re-enters shadow. */
 export async function resetParity(redis: Redis, prefix: string, domain: DomainName): Promise<void> {
-  await redis.del(parityCountsKey(prefix, domain), paritySamplesKey(prefix, domain));
+  const now = Math.floor(Date.now() / 1000);
+  await redis.del(
+    parityCountsKey(prefix, domain),
+    paritySamplesKey(prefix, domain),
+    ...windowMinutes(now).map((minute) => parityWindowKey(prefix, domain, minute)),
+  );
 }

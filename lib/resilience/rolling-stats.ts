@@ -1,4 +1,9 @@
-import * as hdr from "hdr-histogram-js";
+import type * as hdr from "hdr-histogram-js";
+import {
+  encodeLatencies,
+  latencyMicros,
+  newLatencyHistogram,
+} from "@/lib/resilience/latency-histogram";
 import type { RollingPoint, RollingWindow } from "@/lib/resilience/stats-snapshot";
 
 export type { RollingPoint, RollingWindow } from "@/lib/resilience/stats-snapshot";
@@ -16,25 +21,6 @@ export interface RollingStatsOptions {
   now?: () => number;
 }
 
-// Latencies are recorded in microseconds, two significant digits (≤ 1 % error), up to 2 minutes.
-const HIGHEST_MICROS = 120_000_000;
-
-function newHistogram(): hdr.Histogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_MICROS,
-    numberOfSignificantValueDigits: 2,
-    autoResize: false,
-    useWebAssembly: false,
-  });
-}
-
-function toMicros(latencyMs: number): number {
-  if (!(latencyMs > 0)) return 1;
-  return Math.min(HIGHEST_MICROS, Math.max(1, Math.round(latencyMs * 1000)));
-}
-
 function percentileMs(histogram: hdr.Histogram, percentile: number): number {
   if (histogram.totalCount === 0) return 0;
   // HDR answers a bucket's upper edge; the recorded maximum is a tighter bound when lower.
@@ -48,6 +34,8 @@ interface SecondBucket {
   histogram: hdr.Histogram;
   /** p99 of a finished second, computed once. */
   p99Ms: number | null;
+  /** The second's histogram as published (latency-histogram.ts), encoded once when finished. */
+  latency: string | null;
 }
 
 /**
@@ -56,7 +44,7 @@ interface SecondBucket {
  */
 class KeyWindow {
   private readonly buckets: SecondBucket[];
-  private readonly window = newHistogram();
+  private readonly window = newLatencyHistogram();
   private requests = 0;
   private errors = 0;
   private latestSecond: number;
@@ -69,8 +57,9 @@ class KeyWindow {
     this.buckets = Array.from({ length: size }, () => ({
       requests: 0,
       errors: 0,
-      histogram: newHistogram(),
+      histogram: newLatencyHistogram(),
       p99Ms: null,
+      latency: null,
     }));
   }
 
@@ -82,9 +71,10 @@ class KeyWindow {
     bucket.requests += 1;
     this.requests += 1;
     if (latencyMs !== null) {
-      const micros = toMicros(latencyMs);
+      const micros = latencyMicros(latencyMs);
       bucket.histogram.recordValue(micros);
       bucket.p99Ms = null;
+      bucket.latency = null;
       this.window.recordValue(micros);
     }
     if (isError) {
@@ -99,10 +89,22 @@ class KeyWindow {
     for (let t = this.latestSecond - this.size + 1; t <= this.latestSecond; t += 1) {
       const bucket = this.bucketOf(t);
       if (bucket.p99Ms === null) bucket.p99Ms = percentileMs(bucket.histogram, 99);
-      series.push({ t, requests: bucket.requests, errors: bucket.errors, p99Ms: bucket.p99Ms });
+      const point: RollingPoint = {
+        t,
+        requests: bucket.requests,
+        errors: bucket.errors,
+        p99Ms: bucket.p99Ms,
+      };
+      if (bucket.histogram.totalCount > 0) {
+        bucket.latency ??= encodeLatencies(bucket.histogram);
+        point.latency = bucket.latency;
+      }
+      series.push(point);
     }
-    // The current second may still grow: its cached p99 must not outlive this snapshot.
-    this.bucketOf(this.latestSecond).p99Ms = null;
+    // The current second may still grow: its cached p99 and histogram must not outlive this snapshot.
+    const current = this.bucketOf(this.latestSecond);
+    current.p99Ms = null;
+    current.latency = null;
     return {
       window: {
         requests: this.requests,
@@ -140,6 +142,7 @@ class KeyWindow {
         bucket.errors = 0;
       }
       bucket.p99Ms = null;
+      bucket.latency = null;
     }
     this.latestSecond = second;
     // Guards against drift from histogram subtraction once the window is empty.

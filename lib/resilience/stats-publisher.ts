@@ -17,6 +17,7 @@ import {
 } from "@/lib/resilience/stats-snapshot";
 import {
   parseUpstreamKey,
+  shadowStatsKey,
   type UpstreamKey,
   type UpstreamSide,
   upstreamKey,
@@ -43,6 +44,10 @@ export interface StatsPublisherOptions {
   onError?: (error: unknown) => void;
 }
 
+function withoutLatency({ latency: _latency, ...point }: RollingPoint): RollingPoint {
+  return point;
+}
+
 /** The snapshot of this moment: every known upstream's window, series and breaker. */
 export function buildGatewayStatsSnapshot(input: {
   gatewayId: string;
@@ -60,15 +65,21 @@ export function buildGatewayStatsSnapshot(input: {
     if (parsed) keys.add(upstreamKey(parsed.domain, parsed.side));
   }
   for (const status of input.breakers.statuses()) keys.add(status.key);
+  const recorded = new Set(input.stats.keys());
   const upstreams: UpstreamStats[] = [...keys].sort().map((key) => {
     const { domain, side } = parseUpstreamKey(key) as { domain: DomainName; side: UpstreamSide };
     const rolling = input.stats.snapshot(key);
     const breaker = input.breakers.status(domain, side);
+    const shadowKey = shadowStatsKey(domain);
+    const shadow =
+      side === "service" && recorded.has(shadowKey) ? input.stats.snapshot(shadowKey) : null;
     return {
       domain,
       side,
       window: rolling.window,
-      series: rolling.series,
+      // only the new service's histograms are read (slo-guard): legacy's would double the size
+      series: side === "service" ? rolling.series : rolling.series.map(withoutLatency),
+      ...(shadow && { shadow: { window: shadow.window, series: shadow.series } }),
       breaker: {
         state: breaker.state,
         forced: breaker.forced,
@@ -205,7 +216,7 @@ function mergeSeries(a: RollingPoint[], b: RollingPoint[]): RollingPoint[] {
             errors: seen.errors + point.errors,
             p99Ms: Math.max(seen.p99Ms, point.p99Ms),
           }
-        : { ...point },
+        : withoutLatency(point),
     );
   }
   return [...byT.values()].sort((x, y) => x.t - y.t).slice(-60);

@@ -32,6 +32,11 @@ export const RollingPointSchema = z.object({
   requests: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
   p99Ms: z.number().nonnegative(),
+  /**
+   * The second's latencies, HdrHistogram compressed base64 (latency-histogram.ts), so that a
+   * window's percentile is taken over the union of its seconds; absent when none was recorded.
+   */
+  latency: z.string().max(20_000).optional(),
 });
 export type RollingPoint = z.infer<typeof RollingPointSchema>;
 
@@ -43,12 +48,24 @@ export const BreakerSnapshotSchema = z.object({
 });
 export type BreakerSnapshot = z.infer<typeof BreakerSnapshotSchema>;
 
+/** A window and its per-second series, e.g. the shadow copies sent to a new service. */
+export const RollingSeriesSchema = z.object({
+  window: RollingWindowSchema,
+  series: z.array(RollingPointSchema),
+});
+
 export const UpstreamStatsSchema = z.object({
   domain: DomainNameSchema,
   side: UpstreamSideSchema,
+  /** Client traffic only: what the clients of this upstream got. */
   window: RollingWindowSchema,
   /** The last 60 seconds, oldest first, the current (partial) second last. */
   series: z.array(RollingPointSchema),
+  /**
+   * Shadow copies sent to this new service (never answered to a client), kept apart so that
+   * the last seconds of a shadow are not judged as canary traffic; absent when there were none.
+   */
+  shadow: RollingSeriesSchema.optional(),
   breaker: BreakerSnapshotSchema,
 });
 export type UpstreamStats = z.infer<typeof UpstreamStatsSchema>;

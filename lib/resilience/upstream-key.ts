@@ -14,6 +14,14 @@ export function upstreamKey(domain: DomainName, side: UpstreamSide): UpstreamKey
   return `${domain}:${side}`;
 }
 
+/**
+ * The statistics key of a domain's shadow copies (`<domain>:service:shadow`): the same breaker
+ * as the new service, but their own series, apart from the clients' traffic.
+ */
+export function shadowStatsKey(domain: DomainName): string {
+  return `${domain}:service:shadow`;
+}
+
 /** Domain and side of an upstream key, or null when the text is not one. */
 export function parseUpstreamKey(key: string): { domain: DomainName; side: UpstreamSide } | null {
   const [domain, side, ...rest] = key.split(":");

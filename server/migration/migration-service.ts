@@ -15,6 +15,7 @@ import { rolloutPlans } from "@/server/db/schema/rollout";
 import { DomainError } from "@/server/errors";
 import { assertParity, type ParityCounts, type ParityLookup } from "./parity-gate";
 import { type Placement, planTransition } from "./state-machine";
+import { enteredShadowAt } from "./state-since";
 
 export type DomainRow = typeof domains.$inferSelect;
 
@@ -85,7 +86,8 @@ export async function transitionInTx(
     async (from, row) => {
       const to = planTransition(from, request.to, request.weight);
       if (from.state === "shadow" && to.state === "canary" && parity) {
-        measured = await parity(request.domain);
+        // only comparisons since this shadow began: a previous shadow's are another service build's
+        measured = await parity(request.domain, await enteredShadowAt(tx, request.domain));
         if (!request.overrideParity) {
           assertParity(request.domain, measured, {
             minPercent: row.parityMinPercent,

@@ -1,12 +1,16 @@
 import type { DomainName } from "@/lib/contracts/domains";
-import { readParity } from "@/lib/parity/parity-store";
+import { readParityWindow } from "@/lib/parity/parity-store";
 import type { EventBus } from "@/server/events/event-bus";
 import type { ParityCounts } from "./parity-gate";
 
-/** The gateway's shadow comparison counts of a domain, as lib/parity stores them. */
-export async function readParityCounts(bus: EventBus, domain: DomainName): Promise<ParityCounts> {
-  const { matched, mismatched } = await readParity(bus.redis, bus.prefix, domain, {
-    sampleLimit: 0,
-  });
-  return { matched, mismatched };
+/**
+ * The gateway's shadow comparisons of a domain that the gate counts (lib/parity's window): those
+ * since the domain entered shadow (`since`, from its history) within the last hour.
+ */
+export async function readParityCounts(
+  bus: EventBus,
+  domain: DomainName,
+  since: Date | null,
+): Promise<ParityCounts> {
+  return readParityWindow(bus.redis, bus.prefix, domain, { since });
 }

@@ -168,8 +168,10 @@ describe("internal procedures for slo-guard", () => {
       expectedVersion: start.version,
     });
     const firstSeenAt = new Date(Date.now() - 1_200);
+    const judged = (await fx.viewer.migration.get({ domain: "governance" })).domain.version;
     await guardCaller().internal.rollback({
       domain: "governance",
+      version: judged,
       reason: "error rate 40.0 % > 5 % over 10 s (120 requests)",
       breach: { requests: 120, errorRate: 0.4, p99Ms: 35, windowSeconds: 10, firstSeenAt },
     });

@@ -13,20 +13,21 @@ export const internalRouter = router({
   guardState: internalProcedure("migration:rollback").query(({ ctx }) => guardState(ctx.db)),
   rollback: internalProcedure("migration:rollback")
     .input(GuardRollbackInputSchema)
-    .mutation(({ ctx, input }) =>
-      withRollbackFence(ctx.db, { domain: input.domain }, DEFAULT_FENCE, (tx, fence) =>
-        rollbackInTx(
-          tx,
-          GUARD_ACTOR,
-          { domain: input.domain, reason: input.reason },
-          {
-            breach: input.breach,
-            breachToRollbackMs: Date.now() - input.breach.firstSeenAt.getTime(),
-            fence,
-          },
-        ),
-      ),
-    ),
+    .mutation(({ ctx, input }) => {
+      // The guard's decision holds only for the version it judged: a stale one changes nothing.
+      const request = {
+        domain: input.domain,
+        reason: input.reason,
+        expectedVersion: input.version,
+      };
+      return withRollbackFence(ctx.db, request, DEFAULT_FENCE, (tx, fence) =>
+        rollbackInTx(tx, GUARD_ACTOR, request, {
+          breach: input.breach,
+          breachToRollbackMs: Date.now() - input.breach.firstSeenAt.getTime(),
+          fence,
+        }),
+      );
+    }),
   promote: internalProcedure("rollout:promote")
     .input(GuardPromoteInputSchema)
     .mutation(({ ctx, input }) =>

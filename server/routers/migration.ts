@@ -28,8 +28,8 @@ export const migrationRouter = router({
     if (input.overrideData && ctx.operator.role !== "admin") {
       throw new DomainError("FORBIDDEN", "only an admin may override the data gate");
     }
-    return transitionDomain(ctx.db, ctx.operator.username, input, (domain) =>
-      readParityCounts(ctx.bus, domain),
+    return transitionDomain(ctx.db, ctx.operator.username, input, (domain, since) =>
+      readParityCounts(ctx.bus, domain, since),
     );
   }),
   rollback: operatorProcedure

@@ -27,8 +27,8 @@ export const rolloutRouter = router({
   start: operatorProcedure
     .input(StartRolloutInputSchema)
     .mutation(({ ctx, input }) =>
-      startRollout(ctx.db, ctx.operator.username, input, (domain) =>
-        readParityCounts(ctx.bus, domain),
+      startRollout(ctx.db, ctx.operator.username, input, (domain, since) =>
+        readParityCounts(ctx.bus, domain, since),
       ),
     ),
   promote: operatorProcedure

@@ -1,6 +1,7 @@
 import type { GuardState } from "@/lib/contracts/guard";
 import type { ControlDb } from "@/server/db/client";
 import { listDomains } from "@/server/migration/migration-service";
+import { statesSince } from "@/server/migration/state-since";
 import { activePlans } from "@/server/rollout/rollout-service";
 import { listSloPolicies } from "./slo-policies";
 
@@ -11,6 +12,7 @@ export async function guardState(db: ControlDb): Promise<GuardState> {
     listSloPolicies(db),
     activePlans(db),
   ]);
+  const since = await statesSince(db, domains);
   return {
     at: new Date(),
     domains: domains.map((d) => {
@@ -21,6 +23,7 @@ export async function guardState(db: ControlDb): Promise<GuardState> {
         state: d.state,
         canaryWeight: d.canaryWeight,
         version: d.version,
+        stateSince: since.get(d.name) ?? d.updatedAt,
         policy,
         plan: plans.get(d.name) ?? null,
       };

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { DOMAIN_NAMES, type DomainName } from "@/lib/contracts/domains";
 import type { OperatorRole } from "@/lib/contracts/operators";
-import { parityCountsKey } from "@/lib/parity/parity-store";
+import { writeParityCounts } from "@/lib/parity/parity-store";
 import { createTestDatabase } from "@/lib/testing/test-database";
 import { createControlDb } from "@/server/db/client";
 import { seedDomains } from "@/server/migration/domain-catalog";
@@ -58,7 +58,7 @@ export async function createControlFixture() {
     admin: callerFor(people.admin),
     /** Writes shadow parity counts as the gateway would. */
     async setParity(domain: DomainName, matched: number, mismatched: number) {
-      await redis.hset(parityCountsKey(bus.prefix, domain), { matched, mismatched });
+      await writeParityCounts(redis, bus.prefix, domain, { matched, mismatched });
     },
     /**
      * Makes the data gate pass for `domains` as a healthy data sync would leave it: backfill

@@ -5,8 +5,8 @@ export function createGatewayMetrics(registry: Registry) {
   return {
     upstreamDuration: new Histogram({
       name: "gateway_upstream_request_duration_seconds",
-      help: "Duration of proxied calls, by domain, side and outcome (status code or failure)",
-      labelNames: ["domain", "side", "outcome"] as const,
+      help: "Duration of proxied calls, by domain, side, traffic (client or shadow copy) and outcome (status code or failure)",
+      labelNames: ["domain", "side", "traffic", "outcome"] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     }),
@@ -20,6 +20,12 @@ export function createGatewayMetrics(registry: Registry) {
       name: "gateway_fenced_writes_total",
       help: "Writes answered 503 while a rollback drained the domain's data to legacy, by domain",
       labelNames: ["domain"] as const,
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: "gateway_refused_requests_total",
+      help: "Requests the gateway could not forward (no upstream called or counted), by domain and reason",
+      labelNames: ["domain", "reason"] as const,
       registers: [registry],
     }),
     rejections: new Counter({

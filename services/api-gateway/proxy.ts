@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
 import { errorBody } from "@/lib/contracts/errors";
@@ -8,13 +8,15 @@ import { HttpError } from "@/lib/http/http-error";
 import { SHADOW_HEADER } from "@/lib/http/shadow-request";
 import type { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
 import type { RollingStats } from "@/lib/resilience/rolling-stats";
-import { upstreamKey } from "@/lib/resilience/upstream-key";
+import { shadowStatsKey, upstreamKey } from "@/lib/resilience/upstream-key";
 import { forcedSide, type Plan, planFor, type Side, userKeyOf } from "./choose-side";
 import {
   clientResponseHeaders,
+  endToEndHeaders,
   type TraceContext,
   traceContextOf,
   traceparentFor,
+  UnforwardableHeaderError,
   upstreamRequestHeaders,
 } from "./forward-headers";
 import type { GatewayMetrics } from "./gateway-metrics";
@@ -24,6 +26,7 @@ import { type DomainRoute, matchRoute, type RouteTable } from "./route-table";
 import { LEGACY_AUDIENCE, type ServiceTokens } from "./service-tokens";
 import {
   classifyUpstreamError,
+  refusedBeforeSending,
   type UpstreamAnswer,
   type UpstreamFailure,
   type Upstreams,
@@ -31,6 +34,9 @@ import {
 
 /** Response header naming the upstream that answered (`legacy-runtime` or the domain). */
 export const UPSTREAM_HEADER = "x-keiko-upstream";
+
+/** The gateway's answer when undici refuses a request it built: its own fault, told plainly. */
+const UNSENDABLE_MESSAGE = "the gateway could not forward this request; it reached no upstream";
 
 /** Methods that change nothing, so a call cut off on one side may be repeated on the other. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -49,11 +55,15 @@ export type Forward = {
   shadow?: boolean;
 };
 
-/** One call to one side: an answer (any status), a refusal by its breaker, or a failure. */
+/**
+ * One call to one side: an answer (any status), a refusal by its breaker, a failure of the
+ * upstream, or a request the gateway itself could not send (nothing sent, nothing counted).
+ */
 export type SideCall =
   | { kind: "answer"; side: Side; answer: UpstreamAnswer; latencyMs: number }
   | { kind: "rejected"; side: Side; state: "open" | "half-open" }
-  | { kind: "failed"; side: Side; failure: UpstreamFailure; latencyMs: number };
+  | { kind: "failed"; side: Side; failure: UpstreamFailure; latencyMs: number }
+  | { kind: "refused"; side: Side; status: 400 | 500; message: string };
 
 /** Receives the legacy answer of a shadowed request once the client has it. */
 export interface ShadowSink {
@@ -70,6 +80,7 @@ export type ProxyDeps = {
   /** Verifies operator tokens of `x-keiko-force-side`. */
   operatorKey: ServiceVerificationKey;
   shadow?: ShadowSink;
+  logger?: FastifyBaseLogger;
 };
 
 /** `legacy-runtime` or the domain: the audience of the call's token and the name in errors. */
@@ -114,6 +125,8 @@ export class GatewayProxy {
         );
     }
     const userKey = userKeyOf(request.headers, request.ip);
+    // a header no upstream may get is refused here, before a token check or any upstream call
+    endToEndHeaders(request.headers);
     const forced = await forcedSide(request.headers, this.deps.operatorKey);
     const plan: Plan = forced
       ? { side: forced, mirror: false, forced: true }
@@ -155,13 +168,20 @@ export class GatewayProxy {
   /** Calls one side through its breaker, recording the call in the rolling statistics. */
   async callSide(route: DomainRoute, side: Side, forward: Forward): Promise<SideCall> {
     const token = await this.deps.tokens.tokenFor(upstreamName(route, side), route.name);
-    const headers = upstreamRequestHeaders(forward.headers, {
-      clientIp: forward.clientIp,
-      protocol: forward.protocol,
-      host: forward.headers.host,
-      authorization: bearerHeader(token),
-      traceparent: traceparentFor(forward.trace),
-    });
+    let headers: Record<string, string | string[]>;
+    try {
+      headers = upstreamRequestHeaders(forward.headers, {
+        clientIp: forward.clientIp,
+        protocol: forward.protocol,
+        host: forward.headers.host,
+        authorization: bearerHeader(token),
+        traceparent: traceparentFor(forward.trace),
+      });
+    } catch (error) {
+      if (!(error instanceof UnforwardableHeaderError)) throw error;
+      this.deps.metrics.refusals.inc({ domain: route.name, reason: "header" });
+      return { kind: "refused", side, status: 400, message: error.message };
+    }
     // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
     if (forward.shadow) headers[SHADOW_HEADER] = "1";
     if (side === "service") setLegacyEffects(headers, this.deps.routes());
@@ -171,31 +191,52 @@ export class GatewayProxy {
     const outcome = await this.deps.breakers.execute(
       route.name,
       side,
-      () =>
-        this.deps.upstreams.call(side, base, {
-          method: forward.method,
-          path,
-          headers,
-          body: forward.body,
-        }),
-      { isFailure: (answer) => answer.status >= 500 },
+      async () => {
+        try {
+          const answer = await this.deps.upstreams.call(side, base, {
+            method: forward.method,
+            path,
+            headers,
+            body: forward.body,
+          });
+          return { sent: true, answer } as const;
+        } catch (error) {
+          // undici refused to send it: the gateway's fault, so it is resolved (cockatiel counts
+          // every throw) and never opens the upstream's breaker
+          if (refusedBeforeSending(error)) return { sent: false, error } as const;
+          throw error;
+        }
+      },
+      { isFailure: (call) => call.sent && call.answer.status >= 500 },
     );
     const latencyMs = performance.now() - started;
-    const key = upstreamKey(route.name, side);
+    // a shadow copy has its own series: slo-guard judges only what clients were answered
+    const key = forward.shadow ? shadowStatsKey(route.name) : upstreamKey(route.name, side);
     const labels = { domain: route.name, side };
+    const traffic = forward.shadow ? "shadow" : "client";
     switch (outcome.kind) {
-      case "completed":
+      case "completed": {
+        if (!outcome.value.sent) {
+          this.deps.metrics.refusals.inc({ domain: route.name, reason: "client" });
+          this.deps.logger?.error(
+            { err: outcome.value.error, domain: route.name, side },
+            "the HTTP client refused to send a request",
+          );
+          return { kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE };
+        }
+        const { answer } = outcome.value;
         this.deps.stats.record(key, latencyMs, outcome.failed);
         this.deps.metrics.upstreamDuration.observe(
-          { ...labels, outcome: String(outcome.value.status) },
+          { ...labels, traffic, outcome: String(answer.status) },
           latencyMs / 1000,
         );
-        return { kind: "answer", side, answer: outcome.value, latencyMs };
+        return { kind: "answer", side, answer, latencyMs };
+      }
       case "threw": {
         const failure = classifyUpstreamError(outcome.error);
         this.deps.stats.record(key, latencyMs, true);
         this.deps.metrics.upstreamDuration.observe(
-          { ...labels, outcome: failure.reason },
+          { ...labels, traffic, outcome: failure.reason },
           latencyMs / 1000,
         );
         return { kind: "failed", side, failure, latencyMs };
@@ -226,6 +267,10 @@ export class GatewayProxy {
     target: RequestTarget,
   ): FastifyReply {
     const upstream = upstreamName(route, result.side);
+    if (result.kind === "refused") {
+      const code = result.status === 400 ? "bad_request" : "internal";
+      return reply.code(result.status).send(errorBody(code, result.message));
+    }
     const details = { upstream, url: upstreamUrl(route, result.side, target) };
     if (result.kind === "rejected") {
       return reply.code(503).send(

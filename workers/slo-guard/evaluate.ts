@@ -1,5 +1,13 @@
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
 import type { Breach, GuardState, RolloutPlan, SloPolicy } from "@/lib/contracts/guard";
+import {
+  decodeLatencies,
+  type LatencyCounts,
+  latenciesAbove,
+  latencyPercentileMs,
+  latencyTotal,
+  mergeLatencies,
+} from "@/lib/resilience/latency-histogram";
 import type { RollingPoint, UpstreamSide } from "@/lib/resilience/stats-snapshot";
 
 /**
@@ -13,19 +21,32 @@ import type { RollingPoint, UpstreamSide } from "@/lib/resilience/stats-snapshot
 export type UpstreamSeries = {
   domain: DomainName;
   side: UpstreamSide;
+  /** Client traffic: the only series the guard judges. */
   series: readonly RollingPoint[];
+  /** Shadow copies to the new service, published apart; never judged as canary traffic. */
+  shadow?: { series: readonly RollingPoint[] };
 };
 
 /** One second of a domain's new service, summed over every gateway. */
 export type SecondTotals = {
   requests: number;
   errors: number;
-  /** The highest p99 any gateway saw in this second. */
-  p99Ms: number;
+  /** Each gateway's latency histogram of this second (merged when a window is measured). */
+  latencies: readonly LatencyCounts[];
 };
 
 /** What the guard measured over some seconds of a domain's new service. */
-export type Measure = { requests: number; errors: number; errorRate: number; p99Ms: number };
+export type Measure = {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  /** p99 of the merged histogram of every latency in the seconds (all gateways). */
+  p99Ms: number;
+  /** Requests with a latency (a call its breaker refused has none). */
+  timed: number;
+  /** Timed requests slower than the policy's p99 limit. */
+  slow: number;
+};
 
 export type RollbackDecision = {
   action: "rollback";
@@ -73,8 +94,10 @@ type HoldMemory = {
 };
 
 type DomainMemory = {
-  /** Start of the first second of the open breach. */
+  /** When the open breach began, as precisely as the statistics tell (see evaluateGuard). */
   breachSince: Date | null;
+  /** The newest statistics (their `observedAt`) under which the window was not in breach. */
+  healthyUntil: number | null;
   /** The domain version a rollback was decided on: never twice for the same version. */
   rolledBackAt: number | null;
   hold: HoldMemory | null;
@@ -90,22 +113,48 @@ export const EMPTY_MEMORY: GuardMemory = new Map();
 /** Seconds older than this are out of every gateway's 60-second series and can be folded. */
 const SETTLE_AFTER_SECONDS = 90;
 
-const ZERO: SecondTotals = { requests: 0, errors: 0, p99Ms: 0 };
+/**
+ * z of a one-sided 99.9 % bound. The guard looks at a sliding window several times a second for
+ * as long as a canary runs: each look's false alarm must be rare for the whole run's to be.
+ */
+export const CONFIDENCE_Z = 3.09;
 
-/** The domain's new-service seconds, summed over the gateways that report it. */
+/** The share of slow requests a p99 limit allows. */
+const P99_SHARE = 0.01;
+
+const ZERO: SecondTotals = { requests: 0, errors: 0, latencies: [] };
+
+/**
+ * Lower bound of the Wilson score interval of `hits` in `trials`: the smallest true rate the
+ * observation is still consistent with. At 3 errors in 20 requests it is about 3.5 %, not 15 %,
+ * so a handful of requests cannot prove a 5 % limit broken; with volume it nears the measured rate.
+ */
+export function wilsonLowerBound(hits: number, trials: number, z = CONFIDENCE_Z): number {
+  if (trials <= 0 || hits <= 0) return 0;
+  const p = hits / trials;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * trials);
+  const margin = z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
+  return Math.max(0, (centre - margin) / (1 + z2 / trials));
+}
+
+/** The domain's new-service seconds from client traffic, summed over the gateways that report it. */
 export function serviceSeconds(
   upstreams: readonly UpstreamSeries[],
   domain: DomainName,
 ): Map<number, SecondTotals> {
   const seconds = new Map<number, SecondTotals>();
   for (const upstream of upstreams) {
+    // Shadow copies are published apart (`shadow`), never in `series`: they are not read here.
     if (upstream.domain !== domain || upstream.side !== "service") continue;
     for (const point of upstream.series) {
       const sum = seconds.get(point.t) ?? ZERO;
       seconds.set(point.t, {
         requests: sum.requests + point.requests,
         errors: sum.errors + point.errors,
-        p99Ms: point.requests > 0 ? Math.max(sum.p99Ms, point.p99Ms) : sum.p99Ms,
+        latencies: point.latency
+          ? [...sum.latencies, decodeLatencies(point.latency)]
+          : sum.latencies,
       });
     }
   }
@@ -116,41 +165,81 @@ function add(a: SecondTotals, b: SecondTotals): SecondTotals {
   return {
     requests: a.requests + b.requests,
     errors: a.errors + b.errors,
-    p99Ms: Math.max(a.p99Ms, b.p99Ms),
+    latencies: [mergeLatencies([...a.latencies, ...b.latencies])],
   };
 }
 
 /**
- * Totals of some seconds. p99 is the highest p99 of any second: the series has no histograms, and
- * the p99 of a union of seconds is at most the largest of theirs (the bound the gateways' merge
- * uses too); an average would hide a slow service behind the fast seconds before it for a window.
+ * Totals of some seconds, with the p99 of their merged latency histogram: one slow request among
+ * a window's hundred is its 100th percentile, not its 99th.
  */
-export function measure(seconds: Iterable<SecondTotals>): Measure {
-  let sum = ZERO;
-  for (const second of seconds) sum = add(sum, second);
+export function measure(
+  seconds: Iterable<SecondTotals>,
+  policy: Pick<SloPolicy, "maxP99Ms">,
+): Measure {
+  let requests = 0;
+  let errors = 0;
+  const parts: LatencyCounts[] = [];
+  for (const second of seconds) {
+    requests += second.requests;
+    errors += second.errors;
+    parts.push(...second.latencies);
+  }
+  const latencies = mergeLatencies(parts);
   return {
-    requests: sum.requests,
-    errors: sum.errors,
-    errorRate: sum.requests === 0 ? 0 : sum.errors / sum.requests,
-    p99Ms: sum.p99Ms,
+    requests,
+    errors,
+    errorRate: requests === 0 ? 0 : errors / requests,
+    p99Ms: latencyPercentileMs(latencies, 99),
+    timed: latencyTotal(latencies),
+    slow: latenciesAbove(latencies, policy.maxP99Ms),
   };
 }
 
 /**
  * The seconds of the policy window that ends with second `last` (now: the current, partial one,
- * and any newer second from a gateway whose clock runs a little ahead).
+ * and any newer second from a gateway whose clock runs a little ahead), none before `first`
+ * (the first whole second in the domain's current state).
  */
 function windowSeconds(
   seconds: ReadonlyMap<number, SecondTotals>,
   last: number,
   length: number,
+  first: number,
   upTo = last,
 ): Array<[number, SecondTotals]> {
-  return [...seconds].filter(([t]) => t > last - length && t <= upTo).sort(([a], [b]) => a - b);
+  return [...seconds]
+    .filter(([t]) => t > last - length && t >= first && t <= upTo)
+    .sort(([a], [b]) => a - b);
 }
 
-function exceeds(m: Measure, policy: SloPolicy): { errors: boolean; latency: boolean } {
-  return { errors: m.errorRate > policy.maxErrorRate, latency: m.p99Ms > policy.maxP99Ms };
+type Judgement = { judged: boolean; errors: boolean; latency: boolean };
+
+/** The measured values against the limits, without confidence (a hold must be healthy as measured). */
+function exceedsMeasured(m: Measure, policy: SloPolicy): Judgement {
+  return {
+    judged: m.requests >= policy.minRequests,
+    errors: m.errorRate > policy.maxErrorRate,
+    latency: m.p99Ms > policy.maxP99Ms,
+  };
+}
+
+/**
+ * A limit is broken only when the measure proves it: at least `minRequests`, and the lower
+ * confidence bound of the error share (of the share of requests slower than the p99 limit) above
+ * the limit (above 1 %). With volume this is the measured rate; at 10 requests/s a single slow
+ * request or error is not a breach, a service that really fails is one within a second or two.
+ */
+function judge(m: Measure, policy: SloPolicy): Judgement {
+  const judged = m.requests >= policy.minRequests;
+  return {
+    judged,
+    errors:
+      judged &&
+      m.errorRate > policy.maxErrorRate &&
+      wilsonLowerBound(m.errors, m.requests) > policy.maxErrorRate,
+    latency: judged && m.p99Ms > policy.maxP99Ms && wilsonLowerBound(m.slow, m.timed) > P99_SHARE,
+  };
 }
 
 /** 0.235 → "23.5 %" (measured values keep one decimal). */
@@ -163,17 +252,28 @@ function thresholdPercent(rate: number): string {
   return `${Number((rate * 100).toFixed(2))} %`;
 }
 
-/** "error rate 23.5 % > 5 % over 10 s (412 requests)", naming each limit that was exceeded. */
-export function describeBreach(m: Measure, policy: SloPolicy): string {
-  const over = exceeds(m, policy);
+/**
+ * "error rate 23.5 % > 5 % over 10 s (412 requests)", naming each limit that was exceeded;
+ * `seconds` is the window's length (shorter than the policy's right after a change of state).
+ */
+export function describeBreach(
+  m: Measure,
+  policy: SloPolicy,
+  seconds: number,
+  over: Judgement = judge(m, policy),
+): string {
   const parts: string[] = [];
   if (over.errors) {
     parts.push(
       `error rate ${measuredPercent(m.errorRate)} > ${thresholdPercent(policy.maxErrorRate)}`,
     );
   }
-  if (over.latency) parts.push(`p99 ${Math.round(m.p99Ms)} ms > ${policy.maxP99Ms} ms`);
-  return `${parts.join(" and ")} over ${policy.windowSeconds} s (${m.requests} requests)`;
+  if (over.latency) {
+    parts.push(
+      `p99 ${Math.round(m.p99Ms)} ms > ${policy.maxP99Ms} ms (${m.slow} slower than ${policy.maxP99Ms} ms)`,
+    );
+  }
+  return `${parts.join(" and ")} over ${seconds} s (${m.requests} requests)`;
 }
 
 function describeHealthy(m: Measure, policy: SloPolicy): string {
@@ -186,19 +286,23 @@ function describeHealthy(m: Measure, policy: SloPolicy): string {
 /**
  * The first second of the breach: the earliest second of the unbroken run, ending now, of seconds
  * at whose end the policy window was already in breach (judged from the 60-second series, so a
- * missed snapshot or a restarted guard does not move it later).
+ * missed snapshot or a restarted guard does not move it later), never before `first`.
  */
 function breachStart(
   seconds: ReadonlyMap<number, SecondTotals>,
   nowSecond: number,
   policy: SloPolicy,
+  first: number,
 ): Date {
-  const oldest = Math.min(...seconds.keys());
+  const oldest = Math.max(first, Math.min(...seconds.keys()));
   let start = nowSecond;
   for (let t = nowSecond - 1; t >= oldest; t--) {
-    const m = measure(windowSeconds(seconds, t, policy.windowSeconds).map(([, s]) => s));
-    const over = exceeds(m, policy);
-    if (m.requests < policy.minRequests || !(over.errors || over.latency)) break;
+    const m = measure(
+      windowSeconds(seconds, t, policy.windowSeconds, first).map(([, s]) => s),
+      policy,
+    );
+    const over = judge(m, policy);
+    if (!(over.errors || over.latency)) break;
     start = t;
   }
   return new Date(start * 1000);
@@ -266,18 +370,18 @@ function judgeHold(
   if (hold.breachSeen) {
     return { decision: null, status: `not promoting: breach during the hold (${hold.breachSeen})` };
   }
-  const total = measure([hold.settled, ...hold.recent.values()]);
+  const total = measure([hold.settled, ...hold.recent.values()], policy);
   if (total.requests < policy.minRequests) {
     return {
       decision: null,
       status: `waiting for traffic: ${total.requests} of ${policy.minRequests} requests seen during the hold`,
     };
   }
-  const over = exceeds(total, policy);
+  const over = exceedsMeasured(total, policy);
   if (over.errors || over.latency) {
     return {
       decision: null,
-      status: `not promoting: the hold was unhealthy (${describeBreach(total, { ...policy, windowSeconds: holdSeconds })})`,
+      status: `not promoting: the hold was unhealthy (${describeBreach(total, policy, holdSeconds, over)})`,
     };
   }
   const next = plan.steps[plan.currentStep + 1];
@@ -298,6 +402,11 @@ export type EvaluationInput = {
   state: GuardState;
   upstreams: readonly UpstreamSeries[];
   now: Date;
+  /**
+   * How far the statistics reach: the oldest of the gateways' snapshot times (now unless told).
+   * A window seen healthy up to then was not yet in breach then.
+   */
+  observedAt?: Date;
 };
 
 export type Evaluation = {
@@ -307,13 +416,15 @@ export type Evaluation = {
 };
 
 /**
- * Judges every domain in canary or migrated: a window with at least `minRequests` requests whose
- * error rate or p99 exceeds the policy is a breach, rolled back once (when the policy is enabled);
- * a running plan whose hold elapsed healthy is promoted once.
+ * Judges every domain in canary or migrated over the policy's window, from the change of state
+ * on: a window with at least `minRequests` requests that proves the error rate or the p99 over
+ * its limit (`judge`) is a breach, rolled back once per domain version (when the policy is
+ * enabled); a running plan whose hold elapsed healthy is promoted once.
  */
 export function evaluateGuard(input: EvaluationInput, memory: GuardMemory): Evaluation {
   const nowMs = input.now.getTime();
   const nowSecond = Math.floor(nowMs / 1000);
+  const observedMs = Math.min(nowMs, input.observedAt?.getTime() ?? nowMs);
   const decisions: Decision[] = [];
   const verdicts: DomainVerdict[] = [];
   const next = new Map<DomainName, DomainMemory>();
@@ -323,21 +434,37 @@ export function evaluateGuard(input: EvaluationInput, memory: GuardMemory): Eval
     const previous = memory.get(domain.domain);
     const { policy } = domain;
     const seconds = serviceSeconds(input.upstreams, domain.domain);
+    // Only whole seconds in the current state: what came before it is another placement's traffic.
+    const first = Math.ceil(domain.stateSince.getTime() / 1000);
     const window = windowSeconds(
       seconds,
       nowSecond,
       policy.windowSeconds,
+      first,
       Number.POSITIVE_INFINITY,
     );
-    const measured = measure(window.map(([, s]) => s));
-    const judged = measured.requests >= policy.minRequests;
-    const over = exceeds(measured, policy);
-    const breached = judged && (over.errors || over.latency);
-    const reason = breached ? describeBreach(measured, policy) : null;
+    const measured = measure(
+      window.map(([, s]) => s),
+      policy,
+    );
+    const over = judge(measured, policy);
+    const judged = over.judged;
+    const breached = over.errors || over.latency;
+    const spanSeconds = Math.max(1, Math.min(policy.windowSeconds, nowSecond - first + 1));
+    const reason = breached ? describeBreach(measured, policy, spanSeconds, over) : null;
 
+    // The breach began in its first second in breach (per-second series), but not before the
+    // guard last saw the window healthy within that second: the later of the two bounds.
     const breachSince = breached
-      ? (previous?.breachSince ?? breachStart(seconds, nowSecond, policy))
+      ? (previous?.breachSince ??
+        new Date(
+          Math.max(
+            breachStart(seconds, nowSecond, policy, first).getTime(),
+            previous?.healthyUntil ?? Number.NEGATIVE_INFINITY,
+          ),
+        ))
       : null;
+    const healthyUntil = breached ? (previous?.healthyUntil ?? null) : observedMs;
     let rolledBackAt = previous?.rolledBackAt === domain.version ? previous.rolledBackAt : null;
     if (breached && reason && breachSince && policy.enabled && rolledBackAt === null) {
       rolledBackAt = domain.version;
@@ -350,7 +477,7 @@ export function evaluateGuard(input: EvaluationInput, memory: GuardMemory): Eval
           requests: measured.requests,
           errorRate: measured.errorRate,
           p99Ms: measured.p99Ms,
-          windowSeconds: policy.windowSeconds,
+          windowSeconds: spanSeconds,
           firstSeenAt: breachSince,
         },
       });
@@ -383,7 +510,7 @@ export function evaluateGuard(input: EvaluationInput, memory: GuardMemory): Eval
       holdStatus = `plan paused at step ${plan.currentStep + 1} of ${plan.steps.length}`;
     }
 
-    next.set(domain.domain, { breachSince, rolledBackAt, hold, promoted });
+    next.set(domain.domain, { breachSince, healthyUntil, rolledBackAt, hold, promoted });
     verdicts.push({
       domain: domain.domain,
       state: domain.state,

@@ -100,7 +100,7 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
     expect(event).toMatchObject({ action: "rollback", ok: true, domain: "learning" });
     if (event?.action === "rollback" && event.ok) {
       console.info(
-        `slo-guard loop test: ${event.breachToRollbackMs} ms from the first second of breach ` +
+        `slo-guard loop test: ${event.breachToRollbackMs} ms from the start of the breach ` +
           `(decided after ${event.detectMs} ms, call ${event.callMs} ms)`,
       );
       expect(event.breachToRollbackMs).toBeLessThan(ROLLBACK_BOUND_MS + 1_000);

@@ -1,3 +1,4 @@
+import { TRPCClientError } from "@trpc/client";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { DomainName } from "@/lib/contracts/domains";
@@ -15,13 +16,21 @@ import {
 } from "./evaluate";
 import { GatewayStatsCache } from "./stats-cache";
 
+/** A refusal by the control plane because the guard's view was stale (tRPC CONFLICT). */
+function isConflict(error: unknown): boolean {
+  return error instanceof TRPCClientError && error.data?.code === "CONFLICT";
+}
+
 /** What the guard did, with its timings; handed to `onAction` and logged. */
 export type GuardActionEvent =
   | (RollbackDecision & {
       ok: true;
-      /** From the first second of breach to the rollback call returning. */
+      /**
+       * From the start of the breach (`firstSeenAt`: its first second in breach, or the last
+       * statistics that showed the window healthy if later) to the rollback call returning.
+       */
       breachToRollbackMs: number;
-      /** From the first second of breach to the decision (waiting for evidence). */
+      /** From the start of the breach to the decision (waiting for evidence). */
       detectMs: number;
       /** The rollback call alone. */
       callMs: number;
@@ -120,6 +129,7 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
       if (decision.action === "rollback") {
         await controlPlane.rollback({
           domain: decision.domain,
+          version: decision.version,
           reason: decision.reason,
           breach: decision.breach,
         });
@@ -140,7 +150,7 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
             detectMs: event.detectMs,
             callMs: event.callMs,
           },
-          `rolled back ${decision.domain}: ${decision.reason}; ${event.breachToRollbackMs} ms from the first second of breach`,
+          `rolled back ${decision.domain}: ${decision.reason}; ${event.breachToRollbackMs} ms from the start of the breach`,
         );
         options.onAction?.(event);
       } else {
@@ -158,10 +168,21 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      logger.error(
-        { err: error, domain: decision.domain },
-        `${decision.action} of ${decision.domain} failed (retrying): ${message}`,
-      );
+      if (isConflict(error)) {
+        // The domain moved on (an operator, a plan) since the state the decision was made on.
+        logger.warn(
+          {
+            domain: decision.domain,
+            version: "version" in decision ? decision.version : undefined,
+          },
+          `${decision.action} of ${decision.domain} not applied, the decision was stale: ${message}`,
+        );
+      } else {
+        logger.error(
+          { err: error, domain: decision.domain },
+          `${decision.action} of ${decision.domain} failed (retrying): ${message}`,
+        );
+      }
       options.onAction?.({ ...decision, ok: false, error: message });
       // Decided again only on a fresh state: a conflict or "already on legacy" is not retried blind.
       await refreshState();
@@ -174,7 +195,9 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
   function evaluate(): void {
     if (!state || stopping) return;
     const now = new Date();
-    const result = evaluateGuard({ state, upstreams: cache.upstreams(now.getTime()), now }, memory);
+    const upstreams = cache.upstreams(now.getTime());
+    const observedAt = cache.observedAt(now.getTime()) ?? now;
+    const result = evaluateGuard({ state, upstreams, now, observedAt }, memory);
     memory = result.memory;
     logVerdicts(result.verdicts);
     for (const decision of result.decisions) {

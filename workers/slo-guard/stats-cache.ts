@@ -31,6 +31,16 @@ export class GatewayStatsCache {
     return upstreams;
   }
 
+  /** How far the held statistics reach: the oldest live snapshot's time, or null with none. */
+  observedAt(nowMs: number): Date | null {
+    let oldest: number | null = null;
+    for (const { atMs } of this.latest.values()) {
+      if (nowMs - atMs > SNAPSHOT_MAX_AGE_MS) continue;
+      oldest = oldest === null ? atMs : Math.min(oldest, atMs);
+    }
+    return oldest === null ? null : new Date(oldest);
+  }
+
   get gateways(): number {
     return this.latest.size;
   }

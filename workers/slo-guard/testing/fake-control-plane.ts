@@ -47,6 +47,8 @@ export function guardDomain(
     state: "legacy",
     canaryWeight: 0,
     version: 1,
+    // in its state long before any test's traffic unless told
+    stateSince: new Date(Date.now() - 3_600_000),
     plan: null,
     ...rest,
     policy: { ...DEFAULT_TEST_POLICY, ...policy, domain },
@@ -85,6 +87,7 @@ export async function startFakeControlPlane(options: FakeControlPlaneOptions) {
   const listeners = new Set<() => void>();
   let guardStateReads = 0;
   let failingRollbacks = 0;
+  let staleRollbacks = 0;
 
   const t = initTRPC.context<Context>().create({ transformer: superjson });
   const withPermission = (permission: string) =>
@@ -135,6 +138,13 @@ export async function startFakeControlPlane(options: FakeControlPlaneOptions) {
             throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "injected failure" });
           }
           const domain = domainOf(input.domain);
+          if (domain.version !== input.version) {
+            staleRollbacks += 1;
+            throw new TRPCError({
+              code: "CONFLICT",
+              message: `${input.domain} is at version ${domain.version}, the guard judged ${input.version}`,
+            });
+          }
           if (domain.state === "legacy") {
             throw new TRPCError({
               code: "CONFLICT",
@@ -145,6 +155,7 @@ export async function startFakeControlPlane(options: FakeControlPlaneOptions) {
           domain.state = "legacy";
           domain.canaryWeight = 0;
           domain.version += 1;
+          domain.stateSince = new Date();
           if (
             domain.plan &&
             (domain.plan.status === "running" || domain.plan.status === "paused")
@@ -172,6 +183,7 @@ export async function startFakeControlPlane(options: FakeControlPlaneOptions) {
           if (next === undefined) {
             plan.status = "completed";
             domain.state = "migrated";
+            domain.stateSince = new Date();
             domain.canaryWeight = 100;
           } else {
             plan.currentStep += 1;
@@ -200,6 +212,10 @@ export async function startFakeControlPlane(options: FakeControlPlaneOptions) {
     promotions,
     get guardStateReads() {
       return guardStateReads;
+    },
+    /** Rollback calls refused because the version they carried was no longer current. */
+    get staleRollbacks() {
+      return staleRollbacks;
     },
     domain(name: DomainName): GuardDomain {
       return structuredClone(domainOf(name));

@@ -122,7 +122,14 @@ describe("dead-letter browsing", () => {
 
   it("lists the queues", async () => {
     expect(await listDeadLetterQueues(redis, prefix)).toEqual([
-      { aggregateType: "user", key: `${prefix}dlq:events:user`, length: 230 },
+      {
+        aggregateType: "user",
+        key: `${prefix}dlq:events:user`,
+        length: 230,
+        maxLength: null,
+        dropped: 0,
+        nearCap: false,
+      },
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { isNearDeadLetterCap, readDeadLetterCapacity } from "@/lib/events/dlq-capacity";
 import { type DeadLetterEntry, toDeadLetterEntry } from "@/lib/events/dlq-entry";
 import {
   DeadLetterFilterSchema,
@@ -94,11 +95,17 @@ export async function getDeadLetter(
   return entry ? toDeadLetterEntry(aggregateType, entry[0], fieldsToRecord(entry[1])) : null;
 }
 
-/** A dead-letter queue and its length. */
+/** A dead-letter queue, its length and how close it is to its cap. */
 export interface DeadLetterQueueSummary {
   aggregateType: string;
   key: string;
   length: number;
+  /** The cap the consumers apply (null until one has dead-lettered here). */
+  maxLength: number | null;
+  /** Dead letters the cap pushed out so far. */
+  dropped: number;
+  /** At or past 80 % of the cap: replay or purge before the oldest are dropped. */
+  nearCap: boolean;
 }
 
 /** Every dead-letter queue under the prefix (found with SCAN). */
@@ -107,10 +114,21 @@ export async function listDeadLetterQueues(
   prefix: string,
 ): Promise<DeadLetterQueueSummary[]> {
   const keys = await scanKeys(redis, `${prefix}dlq:events:*`, "stream");
+  const capacity = await readDeadLetterCapacity(redis, prefix);
   const queues: DeadLetterQueueSummary[] = [];
   for (const key of keys) {
     const aggregateType = aggregateTypeOfDeadLetterKey(prefix, key);
-    if (aggregateType) queues.push({ aggregateType, key, length: await redis.xlen(key) });
+    if (!aggregateType) continue;
+    const length = await redis.xlen(key);
+    const { maxLength, dropped } = capacity.get(aggregateType) ?? { maxLength: null, dropped: 0 };
+    queues.push({
+      aggregateType,
+      key,
+      length,
+      maxLength,
+      dropped,
+      nearCap: isNearDeadLetterCap(length, maxLength),
+    });
   }
   return queues;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
 import {
   asciiLower,
@@ -128,4 +128,29 @@ export async function runDeadLetterJob(
     options.onProgress?.(current);
   }
   return current;
+}
+
+/** How many bulk jobs an index keeps at most, newest first. */
+export const DEAD_LETTER_JOB_INDEX_MAX = 1_000;
+
+/**
+ * Queues, on `commands` (a MULTI or pipeline), the upsert of one job id into a sorted set of
+ * bulk-job ids scored by start time, trimmed on the way: ids older than `maxAgeMs` (their
+ * records have expired) go, at most `maxEntries` stay (the newest; the upserted id always), and
+ * the index expires `maxAgeMs` after its last write. Without the trim the index only lost ids
+ * that reached the 50 newest after their record expired: it grew for ever.
+ */
+export function indexDeadLetterJob(
+  commands: ChainableCommander,
+  key: string,
+  job: { id: string; startedAtMs: number },
+  options: { nowMs: number; maxAgeMs: number; maxEntries?: number },
+): ChainableCommander {
+  const maxEntries = options.maxEntries ?? DEAD_LETTER_JOB_INDEX_MAX;
+  return commands
+    .zrem(key, job.id)
+    .zremrangebyscore(key, "-inf", `(${options.nowMs - options.maxAgeMs}`)
+    .zremrangebyrank(key, 0, -maxEntries)
+    .zadd(key, job.startedAtMs, job.id)
+    .pexpire(key, options.maxAgeMs);
 }

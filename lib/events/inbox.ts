@@ -23,16 +23,29 @@ export async function claimInbox(
 }
 
 /**
- * Deletes inbox rows older than `olderThanMs`. Keep them longer than any event can come back
- * (dead-letter replays included), or a late duplicate would be processed again.
+ * Deletes inbox rows older than `olderThanMs` (of one group when `group` is given), in batches of
+ * `batchSize` rows so no delete holds many locks or a long transaction; returns how many went.
+ * Keep rows longer than any event can come back (retries, and dead-letter replays too), or a late
+ * duplicate would be processed again.
  */
 export async function pruneInbox(
   db: EventsDatabase,
-  options: { olderThanMs: number; table?: string },
+  options: { olderThanMs: number; table?: string; group?: string; batchSize?: number },
 ): Promise<number> {
-  const result = await db.execute(
-    sql`delete from ${sql.raw(quoteIdentifier(options.table ?? "inbox"))}
-        where processed_at < now() - make_interval(secs => ${options.olderThanMs}::double precision / 1000)`,
-  );
-  return result.rowCount ?? 0;
+  const table = sql.raw(quoteIdentifier(options.table ?? "inbox"));
+  const batchSize = options.batchSize ?? 10_000;
+  const ofGroup = options.group === undefined ? sql`` : sql`and consumer_group = ${options.group}`;
+  let deleted = 0;
+  for (;;) {
+    const result = await db.execute(
+      sql`delete from ${table} where ctid = any(array(
+            select ctid from ${table}
+            where processed_at < now() - make_interval(secs => ${options.olderThanMs}::double precision / 1000)
+            ${ofGroup}
+            limit ${batchSize}))`,
+    );
+    const count = result.rowCount ?? 0;
+    deleted += count;
+    if (count < batchSize) return deleted;
+  }
 }

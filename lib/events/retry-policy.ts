@@ -16,3 +16,16 @@ export function retryDelayMs(deliveries: number, policy: RetryPolicy): number {
   const exponent = Math.max(0, Math.min(deliveries - 1, 30));
   return Math.min(policy.baseMs * 2 ** exponent, policy.maxMs);
 }
+
+/**
+ * The longest an entry can keep coming back through retries: every backoff up to the last
+ * delivery, plus `perDeliveryMs` (the handler deadline) for each delivery. An inbox row must be
+ * kept longer than this, or a late redelivery would run its handler again.
+ */
+export function redeliveryWindowMs(policy: RetryPolicy, perDeliveryMs: number): number {
+  let total = perDeliveryMs * policy.maxDeliveries;
+  for (let deliveries = 1; deliveries < policy.maxDeliveries; deliveries += 1) {
+    total += retryDelayMs(deliveries, policy);
+  }
+  return total;
+}

@@ -6,7 +6,7 @@ import pino from "pino";
 import { loadConsumerEnv } from "@/lib/config/consumer";
 import type { ServiceEnv } from "@/lib/config/service";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
-import { createEventConsumer } from "@/lib/events/event-consumer";
+import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import type { EventHandler } from "@/lib/events/event-handler";
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
 
@@ -19,7 +19,8 @@ export type ConsumerDefinition = {
 
 /**
  * The main of every service's consumer process: one consumer of the service's group on its own
- * database, retry settings from CONSUMER_* variables, graceful stop on SIGTERM/SIGINT.
+ * database; retries, handler deadline, dead-letter cap and inbox retention from the CONSUMER_*
+ * variables (lib/config/consumer.ts); graceful stop on SIGTERM/SIGINT.
  */
 export function runConsumer(
   name: string,
@@ -27,32 +28,41 @@ export function runConsumer(
   definition: ConsumerDefinition,
 ): void {
   let config: ServiceEnv;
-  let retry: ReturnType<typeof loadConsumerEnv>;
+  let settings: ReturnType<typeof loadConsumerEnv>;
   try {
     config = loadConfig();
-    retry = loadConsumerEnv();
+    settings = loadConsumerEnv();
   } catch (error) {
     console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: name } });
+  // A handler past its deadline closes its connection; the pool opens another.
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
   pool.on("error", (error) => logger.warn({ err: error }, "idle client error"));
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
 
-  const consumer = createEventConsumer({
-    redis,
-    db: drizzle(pool),
-    prefix: config.KEIKO_KEY_PREFIX,
-    group: definition.group,
-    consumer: `${hostname()}-${process.pid}`,
-    aggregateTypes: definition.aggregateTypes,
-    registry: createHandlerRegistry(definition.handlers),
-    parseEnvelope: parseContractEnvelope,
-    retry,
-    onError: (error) => logger.warn({ err: error }, "event handling failed; it will be retried"),
-  });
+  let consumer: EventConsumer;
+  try {
+    consumer = createEventConsumer({
+      redis,
+      db: drizzle(pool),
+      prefix: config.KEIKO_KEY_PREFIX,
+      group: definition.group,
+      consumer: `${hostname()}-${process.pid}`,
+      aggregateTypes: definition.aggregateTypes,
+      registry: createHandlerRegistry(definition.handlers),
+      parseEnvelope: parseContractEnvelope,
+      ...settings,
+      onError: (error) => logger.warn({ err: error }, "event handling failed; it will be retried"),
+      onWarning: (message, details) => logger.warn(details, message),
+    });
+  } catch (error) {
+    // A setting that contradicts another (the inbox retention below the redelivery window).
+    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
   consumer.start();
   logger.info({ group: definition.group, streams: definition.aggregateTypes }, `${name} started`);
 

@@ -2,6 +2,7 @@ import {
   continueDeadLetterJob,
   type DeadLetterJob,
   DeadLetterJobSchema,
+  indexDeadLetterJob,
   startDeadLetterJob,
 } from "@/lib/events/dlq-bulk-job";
 import type { DeadLetterFilter } from "@/lib/events/dlq-filter";
@@ -15,12 +16,20 @@ const JOB_TTL_SECONDS = 24 * 3600;
 const jobKey = (bus: EventBus, jobId: string) => `${bus.prefix}console:dlq-job:${jobId}`;
 const jobIndex = (bus: EventBus) => `${bus.prefix}console:dlq-jobs`;
 
+/**
+ * Saves the job and indexes it; the index keeps jobs whose records can still exist, at most
+ * DEAD_LETTER_JOB_INDEX_MAX, and always this one (a job still being stepped stays listed).
+ */
 async function save(bus: EventBus, bulk: BulkJob): Promise<void> {
-  await bus.redis
+  const multi = bus.redis
     .multi()
-    .set(jobKey(bus, bulk.jobId), JSON.stringify(bulk), "EX", JOB_TTL_SECONDS)
-    .zadd(jobIndex(bus), Date.parse(bulk.startedAt), bulk.jobId)
-    .exec();
+    .set(jobKey(bus, bulk.jobId), JSON.stringify(bulk), "EX", JOB_TTL_SECONDS);
+  await indexDeadLetterJob(
+    multi,
+    jobIndex(bus),
+    { id: bulk.jobId, startedAtMs: Date.parse(bulk.startedAt) },
+    { nowMs: Date.now(), maxAgeMs: JOB_TTL_SECONDS * 1000 },
+  ).exec();
 }
 
 export async function startBulkJob(

@@ -109,6 +109,25 @@ describe("dlq router", () => {
     });
   });
 
+  it("keeps the bulk-job index bounded: expired and surplus ids go when a job starts", async () => {
+    const index = `${fx.bus.prefix}console:dlq-jobs`;
+    const old = Date.now() - 3 * 24 * 3600 * 1000;
+    const stale: Array<string | number> = [];
+    for (let i = 0; i < 1_500; i++) stale.push(old - i, `stale-${i}`);
+    await fx.bus.redis.zadd(index, ...stale);
+    await deadLetter(1, "index trim");
+    const job = await fx.admin.dlq.startBulk({
+      action: "purge",
+      aggregateType: "user",
+      filter: { errorContains: "index trim" },
+    });
+    expect(await fx.bus.redis.zrange(index, "0", "-1")).toEqual([job.jobId]);
+    expect(await fx.bus.redis.pttl(index)).toBeGreaterThan(0);
+    expect((await fx.viewer.dlq.unfinishedJobs()).map((j) => j.jobId)).toContain(job.jobId);
+    let state = job;
+    while (!state.job.done) state = await fx.admin.dlq.stepBulk({ jobId: job.jobId });
+  });
+
   it("replays everything matching a filter in resumable steps with progress", async () => {
     const job = await fx.operator.dlq.startBulk({
       action: "replay",

@@ -1,6 +1,7 @@
 /**
  * governance's event consumer process (consumer group `governance`): handlers in services/governance/handlers.ts.
- * Run beside main.ts; several may run at once. Retry settings: lib/config/consumer.ts.
+ * Run beside main.ts; several may run at once. Settings (retries, handler deadline, DLQ cap,
+ * inbox retention): CONSUMER_* in lib/config/consumer.ts.
  */
 import { runConsumer } from "@/lib/events/run-consumer";
 import { loadGovernanceConfig } from "./config";

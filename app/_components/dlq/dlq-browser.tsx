@@ -116,6 +116,15 @@ function Browser() {
           >
             {q.aggregateType}{" "}
             <span className={q.length > 0 ? "text-rose-300" : "text-slate-500"}>{q.length}</span>
+            {q.nearCap && (
+              <span
+                className="ml-1 text-amber-300"
+                data-testid={`queue-near-cap-${q.aggregateType}`}
+                title={`${q.length} of at most ${q.maxLength}; ${q.dropped} oldest dropped by the cap so far`}
+              >
+                {q.dropped > 0 ? "at cap" : "near cap"}
+              </span>
+            )}
           </button>
         ))}
       </nav>

@@ -1,15 +1,20 @@
 /**
  * outbox-relay: moves each service database's outbox rows to `events:<aggregate_type>` streams
- * (lib/events/outbox-relay.ts), deletes sent rows past their retention, and trims the streams to
- * what every consumer group has acked (lib/events/stream-trim.ts). Several may run at once.
+ * (lib/events/outbox-relay.ts); guards against Redis losing its data: generation marker, rows
+ * requeued, groups recreated, lost dead letters reported, delivery confirmed
+ * (lib/events/redis-loss-guard.ts); deletes confirmed rows past their retention; and trims the
+ * streams to what every consumer group, declared ones included, has acked
+ * (lib/events/stream-trim.ts). Several may run at once.
  * Run: `tsx workers/outbox-relay.ts`; configuration: lib/events/relay-config.ts.
  */
 import { Redis } from "ioredis";
 import pg from "pg";
 import pino from "pino";
 import { pruneSentOutbox, startOutboxRelay } from "@/lib/events/outbox-relay";
+import { createRedisLossGuard } from "@/lib/events/redis-loss-guard";
 import { loadOutboxRelayConfig, type OutboxRelayConfig } from "@/lib/events/relay-config";
 import { trimAllStreams } from "@/lib/events/stream-trim";
+import { PLATFORM_CONSUMER_GROUPS } from "@/workers/outbox-relay-groups";
 
 let config: OutboxRelayConfig;
 try {
@@ -49,6 +54,33 @@ const relays = config.databases.map(({ name, url }) => {
   return { name, pool, relay, take };
 });
 
+const guard = createRedisLossGuard({
+  redis,
+  prefix: config.KEIKO_KEY_PREFIX,
+  databases: relays.map(({ name, pool }) => ({ name, pool })),
+  groups: PLATFORM_CONSUMER_GROUPS,
+  deadLetterCountIntervalMs: config.DEAD_LETTER_COUNT_INTERVAL_MS,
+});
+const guarding = guard.start({
+  intervalMs: config.REDIS_GUARD_INTERVAL_MS,
+  onCheck: ({ generation, loss, requeued }) => {
+    if (loss) {
+      logger.error(
+        {
+          ...loss,
+          redisLosses: guard.stats.losses,
+          lostDeadLettersTotal: guard.stats.lostDeadLetters,
+        },
+        `redis lost its data: generation ${loss.previousGeneration} replaced by ${generation}; ${loss.lostDeadLetters} dead letters lost; unconfirmed events are sent again`,
+      );
+    }
+    for (const [database, count] of Object.entries(requeued)) {
+      logger.warn({ database, requeued: count, generation }, "re-publishing events redis lost");
+    }
+  },
+  onError: (error) => logger.warn({ err: error }, "redis loss guard check failed; retrying"),
+});
+
 const report = setInterval(() => {
   for (const { name, take } of relays) {
     const count = take();
@@ -60,7 +92,7 @@ const prune = setInterval(async () => {
   for (const { name, pool } of relays) {
     try {
       const deleted = await pruneSentOutbox(pool, { olderThanMs: config.OUTBOX_RETENTION_MS });
-      if (deleted > 0) logger.info({ database: name, deleted }, "pruned sent outbox rows");
+      if (deleted > 0) logger.info({ database: name, deleted }, "pruned confirmed outbox rows");
     } catch (error) {
       logger.warn({ err: error, database: name }, "outbox prune failed");
     }
@@ -71,6 +103,7 @@ const trim = setInterval(async () => {
   try {
     const results = await trimAllStreams(redis, config.KEIKO_KEY_PREFIX, {
       retentionMs: config.STREAM_RETENTION_MS,
+      groups: PLATFORM_CONSUMER_GROUPS,
     });
     for (const result of results.filter((r) => r.trimmed > 0)) {
       logger.info(result, "trimmed stream");
@@ -90,6 +123,7 @@ async function shutdown(signal: string): Promise<void> {
   clearInterval(report);
   clearInterval(prune);
   clearInterval(trim);
+  await guarding.stop();
   await Promise.all(relays.map(({ relay }) => relay.stop()));
   await Promise.all(relays.map(({ pool }) => pool.end()));
   await redis.quit();

@@ -8,6 +8,7 @@ import {
   startOutboxRelay,
 } from "@/lib/events/outbox-relay";
 import { publishInTransaction, publishManyInTransaction } from "@/lib/events/publish";
+import { readGeneration } from "@/lib/events/redis-generation";
 import { fieldsToRecord } from "@/lib/events/stream-entry";
 import { eventStreamKey } from "@/lib/events/stream-keys";
 import { createEventsHarness, userRegistered } from "@/lib/events/testing/harness";
@@ -88,16 +89,37 @@ describe("outbox publish and relay", () => {
     expect(new Set(entries.map((entry) => entry.event_id)).size).toBe(3000);
   });
 
-  it("prunes sent rows past their retention and keeps unsent ones", async () => {
+  it("prunes rows confirmed past their retention and keeps unsent and unconfirmed ones", async () => {
     await h.db.transaction((tx) => publishInTransaction(tx, userRegistered()));
     await h.db.execute(
-      sql`update outbox set sent_at = now() - interval '2 days' where sent_at is not null`,
+      sql`update outbox set sent_at = now() - interval '2 days', confirmed_at = now() - interval '2 days'
+          where sent_at is not null and id > 1`,
     );
+    await h.db.execute(sql`update outbox set sent_at = now() - interval '2 days' where id = 1`);
     const deleted = await pruneSentOutbox(h.pool, { olderThanMs: 24 * 3600 * 1000 });
-    expect(deleted).toBe(3001);
+    expect(deleted).toBe(3000);
     const rows = await h.pool.query(
       "select count(*)::int as n, count(sent_at)::int as sent from outbox",
     );
-    expect(rows.rows[0]).toEqual({ n: 1, sent: 0 });
+    // Row 1 was sent but no group confirmed it: Redis may still lose it, so it stays.
+    expect(rows.rows[0]).toEqual({ n: 2, sent: 1 });
+  });
+
+  it("records each row's entry id and the Redis generation it went to", async () => {
+    while ((await relayOutboxBatch({ pool: h.pool, redis: h.redis, prefix: h.prefix })) > 0) {}
+    const event = userRegistered();
+    await h.db.transaction((tx) => publishInTransaction(tx, event));
+    expect(await relayOutboxBatch({ pool: h.pool, redis: h.redis, prefix: h.prefix })).toBe(1);
+    const row = await h.pool.query(
+      "select stream_id, redis_generation from outbox where event_id = $1",
+      [event.event_id],
+    );
+    const entries = await h.redis.xrange(eventStreamKey(h.prefix, "user"), "-", "+");
+    const entry = entries.find(([, fields]) => fieldsToRecord(fields).event_id === event.event_id);
+    expect(row.rows[0]).toEqual({
+      stream_id: entry?.[0],
+      redis_generation: await readGeneration(h.redis, h.prefix),
+    });
+    expect(row.rows[0]?.redis_generation).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type pg from "pg";
 import { abortableDelay } from "@/lib/events/abortable-delay";
+import { generationKey } from "@/lib/events/redis-generation";
 import { quoteIdentifier } from "@/lib/events/sql-identifier";
 import { encodeEntry } from "@/lib/events/stream-entry";
 import { eventStreamKey } from "@/lib/events/stream-keys";
@@ -40,7 +42,8 @@ function claimSql(table: string): string {
 
 /**
  * Relays one batch: claims unsent rows with `FOR UPDATE SKIP LOCKED` (so relays never share a
- * row), XADDs them pipelined to `<prefix>events:<aggregate_type>`, marks them sent and commits.
+ * row), XADDs them in one MULTI to `<prefix>events:<aggregate_type>`, marks them sent (with
+ * their entry ids and the Redis generation) and commits.
  * A crash before the commit leaves the rows unsent: they are sent again (at-least-once) and the
  * consumers' inbox absorbs the duplicates. Returns the number of rows relayed.
  */
@@ -68,23 +71,31 @@ export async function relayOutboxBatch(options: OutboxRelayOptions): Promise<num
       open = false;
       return 0;
     }
-    const pipeline = options.redis.pipeline();
+    // One MULTI: the generation marker (created if Redis has none) and the XADDs, so each row
+    // records the generation its entry went to; a later loss changes the generation and the row
+    // is sent again (lib/events/redis-loss-guard.ts).
+    const candidate = randomUUID();
+    const multi = options.redis.multi();
+    multi.call("SET", generationKey(options.prefix), candidate, "NX", "GET");
     // (A shadow copy writes no outbox row: it runs in a rolled-back transaction, decision 0012.)
     for (const row of rows) {
-      pipeline.xadd(
+      multi.xadd(
         eventStreamKey(options.prefix, row.aggregate_type),
         "*",
         ...encodeEntry(row.event_id, row.event_type, row.payload),
       );
     }
-    const results = pipeline.length > 0 ? await pipeline.exec() : [];
+    const results = await multi.exec();
     const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error("XADD pipeline returned no results");
+    if (!results || failed) throw failed?.[0] ?? new Error("XADD MULTI was discarded");
+    const generation = (results[0]?.[1] as string | null) ?? candidate;
+    const streamIds = results.slice(1).map(([, id]) => String(id));
     await options.afterXadd?.(rows.length);
     await client.query({
       name: `outbox-mark-${table}`,
-      text: `update ${table} set sent_at = now() where id = any($1::bigint[])`,
-      values: [rows.map((row) => row.id)],
+      text: `update ${table} as o set sent_at = now(), stream_id = v.stream_id, redis_generation = $3
+        from unnest($1::bigint[], $2::text[]) as v(id, stream_id) where o.id = v.id`,
+      values: [rows.map((row) => row.id), streamIds, generation],
     });
     await client.query("commit");
     open = false;
@@ -136,7 +147,11 @@ export function startOutboxRelay(
   };
 }
 
-/** Deletes up to `limit` rows sent more than `olderThanMs` ago; returns how many it deleted. */
+/**
+ * Deletes up to `limit` rows whose delivery every consumer group confirmed more than
+ * `olderThanMs` ago; a row sent but not confirmed stays (Redis may still lose its entry).
+ * Returns how many it deleted.
+ */
 export async function pruneSentOutbox(
   pool: pg.Pool,
   options: { olderThanMs: number; limit?: number; table?: string },
@@ -145,7 +160,7 @@ export async function pruneSentOutbox(
   const result = await pool.query(
     `delete from ${table} where id in (
        select id from ${table}
-       where sent_at < now() - make_interval(secs => $1::double precision / 1000)
+       where confirmed_at < now() - make_interval(secs => $1::double precision / 1000)
        order by id limit $2)`,
     [options.olderThanMs, options.limit ?? 10_000],
   );

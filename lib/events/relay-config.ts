@@ -34,8 +34,12 @@ export const OutboxRelayEnvSchema = z.object({
   RELAY_BATCH_SIZE: positiveInt(1000, 10_000),
   RELAY_CONCURRENCY: positiveInt(2, 16),
   RELAY_IDLE_DELAY_MS: positiveInt(100, 60_000),
-  /** Sent outbox rows are deleted after this long. */
+  /** Outbox rows are deleted this long after every consumer group confirmed them. */
   OUTBOX_RETENTION_MS: positiveInt(24 * 3600 * 1000, 90 * 24 * 3600 * 1000),
+  /** Every this often the relay checks Redis' generation, requeues lost rows, confirms delivered ones. */
+  REDIS_GUARD_INTERVAL_MS: positiveInt(1_000, 60_000),
+  /** Every this often dead letters are counted, to report how many a Redis loss took. */
+  DEAD_LETTER_COUNT_INTERVAL_MS: positiveInt(10_000, 3_600_000),
   /** Every this often, streams are trimmed to what every group acked (and past the retention). */
   STREAM_TRIM_INTERVAL_MS: positiveInt(60_000, 24 * 3600 * 1000),
   STREAM_RETENTION_MS: z.coerce.number().int().min(0).default(3_600_000),

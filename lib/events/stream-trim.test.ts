@@ -80,4 +80,47 @@ describe("stream trimming", () => {
     expect(all.find((r) => r.aggregateType === "proposal")).toMatchObject({ trimmed: 5 });
     expect(await redis.xlen(lonely)).toBe(3);
   });
+
+  it("keeps every entry for a declared group that joins late, which then reads them all", async () => {
+    const stream = eventStreamKey(prefix, "interaction");
+    const groups = [
+      { group: "early", aggregateTypes: ["interaction"] },
+      { group: "late", aggregateTypes: ["interaction", "user"] },
+    ];
+    await ensureConsumerGroup(redis, stream, "early");
+    const ids = await addEntries(stream, 10);
+    await redis.xack(stream, "early", ...(await read(stream, "early", 10)));
+
+    // "late" has no consumer yet: the trim creates its group at 0 and trims nothing.
+    const result = await trimStream(redis, prefix, "interaction", {
+      retentionMs: 0,
+      exact: true,
+      groups,
+    });
+    expect(result).toMatchObject({ trimmed: 0, minId: "0-1" });
+    expect(await redis.xlen(stream)).toBe(10);
+
+    // Its consumer starts (ensureConsumerGroup at 0 finds the group) and gets every entry.
+    await ensureConsumerGroup(redis, stream, "late");
+    const late = await read(stream, "late", 100);
+    expect(late).toEqual(ids);
+    await redis.xack(stream, "late", ...late.slice(0, 4));
+    const after = await trimStream(redis, prefix, "interaction", {
+      retentionMs: 0,
+      exact: true,
+      groups,
+    });
+    expect(after).toMatchObject({ trimmed: 4, minId: ids[4] });
+
+    // Without the declaration a group that comes late starts from what is left: nothing here.
+    const other = eventStreamKey(prefix, "session");
+    await ensureConsumerGroup(redis, other, "early");
+    await addEntries(other, 5);
+    await redis.xack(other, "early", ...(await read(other, "early", 5)));
+    expect(
+      (await trimStream(redis, prefix, "session", { retentionMs: 0, exact: true })).trimmed,
+    ).toBe(5);
+    await ensureConsumerGroup(redis, other, "undeclared");
+    expect(await read(other, "undeclared", 100)).toEqual([]);
+  });
 });

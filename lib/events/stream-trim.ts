@@ -1,47 +1,42 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { GROUP_FLOOR_LUA } from "@/lib/events/group-floor";
+import { luaScript } from "@/lib/events/lua-script";
+import {
+  type ConsumerGroupDeclaration,
+  groupsByAggregateType,
+} from "@/lib/events/redis-generation";
 import { scanKeys } from "@/lib/events/scan-keys";
 import { aggregateTypeOfStream, eventStreamKey } from "@/lib/events/stream-keys";
 
 /**
- * The oldest id every group still needs: per group its oldest pending id, or the id after its
- * last-delivered id when nothing is pending; the minimum over groups, and no later than
- * now − retention. Then XTRIM MINID to it. One script, so no group moves in between.
+ * The oldest id every group still needs (lib/events/group-floor.ts), declared groups first
+ * created at `0` where missing, and no later than now − retention; then XTRIM MINID to it. One
+ * script, so no group moves in between. KEYS: the stream; ARGV: retention, mode, declared groups.
  */
-const TRIM_SCRIPT = `
-local function parse(id)
-  local ms, seq = string.match(id, '^(%d+)%-(%d+)$')
-  return { tonumber(ms), tonumber(seq), ms }
+const TRIM_SCRIPT = `${GROUP_FLOOR_LUA}
+local declared = {}
+for i = 3, #ARGV do
+  declared[#declared + 1] = ARGV[i]
 end
-local function before(a, b)
-  return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2])
-end
-local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
-if #groups == 0 then return { 0, '' } end
-local floor = nil
-for _, group in ipairs(groups) do
-  local name, last
+local existing = {}
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   for i = 1, #group, 2 do
-    if group[i] == 'name' then name = group[i + 1] end
-    if group[i] == 'last-delivered-id' then last = group[i + 1] end
+    if group[i] == 'name' then existing[group[i + 1]] = true end
   end
-  local pending = redis.call('XPENDING', KEYS[1], name)
-  local need
-  if pending[1] > 0 then
-    need = parse(pending[2])
-  else
-    need = parse(last)
-    need = { need[1], need[2] + 1, need[3] }
-  end
-  if floor == nil or before(need, floor) then floor = need end
 end
+for _, name in ipairs(declared) do
+  if not existing[name] then redis.call('XGROUP', 'CREATE', KEYS[1], name, '0') end
+end
+local floor = group_floor(KEYS[1], {})
+if floor == nil then return { 0, '' } end
 local retention = tonumber(ARGV[1])
 if retention > 0 then
   local now = redis.call('TIME')
   local cut = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - retention
-  if cut < floor[1] then floor = { cut, 0, string.format('%d', cut) } end
+  if cut < floor[1] then floor = { cut, 0 } end
 end
-local minid = floor[3] .. '-' .. string.format('%d', floor[2])
+local minid = string.format('%d-%d', floor[1], floor[2])
 local trimmed
 if ARGV[2] == 'exact' then
   trimmed = redis.call('XTRIM', KEYS[1], 'MINID', minid)
@@ -51,6 +46,8 @@ end
 return { trimmed, minid }
 `;
 
+const trimScript = luaScript(TRIM_SCRIPT);
+
 /** How far streams are trimmed; see docs/decisions (event backbone). */
 export const TrimPolicySchema = z.object({
   /** Entries younger than this stay even when every group has acked them (inspection, replays). */
@@ -58,7 +55,15 @@ export const TrimPolicySchema = z.object({
   /** `MINID ~` (default) trims whole macro nodes only and is cheap; exact is for tests. */
   exact: z.boolean().default(false),
 });
-export type TrimPolicy = z.input<typeof TrimPolicySchema>;
+
+/**
+ * How far streams are trimmed, and the consumer groups declared for each stream: a declared
+ * group that does not exist yet (its consumer joins late, or Redis lost it) is created at `0`
+ * before trimming, so nothing it has not acked is trimmed.
+ */
+export type TrimPolicy = z.input<typeof TrimPolicySchema> & {
+  groups?: readonly ConsumerGroupDeclaration[];
+};
 
 /** What one trim did to one stream. */
 export interface StreamTrimResult {
@@ -77,13 +82,12 @@ export async function trimStream(
   policy: TrimPolicy = {},
 ): Promise<StreamTrimResult> {
   const { retentionMs, exact } = TrimPolicySchema.parse(policy);
+  const declared = groupsByAggregateType(policy.groups ?? []).get(aggregateType) ?? [];
   const stream = eventStreamKey(prefix, aggregateType);
-  const [trimmed, minId] = (await redis.eval(
-    TRIM_SCRIPT,
-    1,
-    stream,
-    retentionMs,
-    exact ? "exact" : "approximate",
+  const [trimmed, minId] = (await trimScript.run(
+    redis,
+    [stream],
+    [retentionMs, exact ? "exact" : "approximate", ...declared],
   )) as [number, string];
   return { stream, aggregateType, trimmed, minId: minId === "" ? null : minId };
 }

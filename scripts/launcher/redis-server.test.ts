@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -33,7 +32,7 @@ describe("findExecutable", () => {
 });
 
 describe("redisServerEntry", () => {
-  it("starts a redis-server that keeps nothing on disk, and stops it", async () => {
+  it("starts a redis-server with an append-only file fsynced every second, kept across restarts", async () => {
     const command = await findExecutable("redis-server", "/usr/local/bin:/usr/bin:/bin");
     if (!command) throw new Error("redis-server is not installed on this machine");
     const port = await pickPort(0);
@@ -45,8 +44,12 @@ describe("redisServerEntry", () => {
       redisServerEntry({ command, dir: redisDir, port, write: (l) => lines.push(l) }),
     );
     const client = new Redis(url);
-    await client.set("launcher-test", "yes");
-    expect(await client.get("launcher-test")).toBe("yes");
+    expect(await client.config("GET", "appendonly")).toEqual(["appendonly", "yes"]);
+    expect(await client.config("GET", "appendfsync")).toEqual(["appendfsync", "everysec"]);
+    expect(await client.config("GET", "save")).toEqual(["save", ""]);
+    expect(await client.config("GET", "dir")).toEqual(["dir", await realpath(redisDir)]);
+    await client.xadd("launcher-test", "*", "n", "1");
+    await client.xgroup("CREATE", "launcher-test", "g", "0");
     client.disconnect();
     expect(
       lines.some((l) => l.startsWith("[redis] ") && l.includes("Ready to accept connections")),
@@ -55,7 +58,15 @@ describe("redisServerEntry", () => {
     await supervisor.stopAll();
     expect(server.hasExited()).toBe(true);
     expect(await redisAnswers(url, 500)).toBe(false);
-    expect(existsSync(redisDir)).toBe(true);
-    expect(await readdir(redisDir)).toEqual([]);
+    expect(await readdir(redisDir)).toContain("appendonlydir");
+
+    // A restart on the same folder finds the stream and its group again.
+    supervisor = new Supervisor(() => {});
+    await supervisor.start(redisServerEntry({ command, dir: redisDir, port }));
+    const again = new Redis(url);
+    expect(await again.xlen("launcher-test")).toBe(1);
+    const groups = (await again.xinfo("GROUPS", "launcher-test")) as unknown[][];
+    expect(groups).toHaveLength(1);
+    again.disconnect();
   });
 });

@@ -26,7 +26,7 @@ export async function findExecutable(
 export type RedisServerOptions = {
   /** Path of the redis-server executable. */
   command: string;
-  /** Its working folder; nothing is persisted there (no RDB, no AOF). */
+  /** Its data folder: the append-only file (`appendonlydir/`) is written there. */
   dir: string;
   port: number;
   write?: (line: string) => void;
@@ -37,7 +37,11 @@ export function localRedisUrl(port: number): string {
   return `redis://127.0.0.1:${port}`;
 }
 
-/** A throwaway redis-server on 127.0.0.1: no snapshots, no append-only file. */
+/**
+ * A redis-server on 127.0.0.1 that keeps events across restarts: an append-only file in `dir`,
+ * fsynced every second (a crash loses at most ~1 s of writes; the relay's generation marker
+ * notices any bigger loss and re-publishes from the outbox). No RDB snapshots: the AOF suffices.
+ */
 export function redisServerEntry(options: RedisServerOptions): ProcessEntry {
   const url = localRedisUrl(options.port);
   return {
@@ -59,7 +63,9 @@ export function redisServerEntry(options: RedisServerOptions): ProcessEntry {
           "--save",
           "",
           "--appendonly",
-          "no",
+          "yes",
+          "--appendfsync",
+          "everysec",
           "--daemonize",
           "no",
         ],

@@ -11,7 +11,11 @@ import {
 } from "drizzle-orm/pg-core";
 import type { ProposalOutcome, VoteChoice } from "@/lib/contracts/governance";
 import type { UserRole } from "@/lib/contracts/identity";
-import { defineInboxTable, defineOutboxTable } from "@/lib/events/outbox-tables";
+import {
+  defineInboxTable,
+  defineOutboxTable,
+  defineRedisGenerationsTable,
+} from "@/lib/events/outbox-tables";
 
 /** Registered users (from identity.UserRegistered): they may propose and vote. */
 export const members = pgTable("members", {
@@ -67,3 +71,5 @@ export const votes = pgTable(
 
 export const outbox = defineOutboxTable();
 export const inbox = defineInboxTable();
+/** Redis generations the relay saw, for loss detection (lib/events/redis-loss-guard.ts). */
+export const redisGenerations = defineRedisGenerationsTable();

@@ -1,7 +1,11 @@
 import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { UserRole } from "@/lib/contracts/identity";
 import type { InteractionType } from "@/lib/contracts/learning";
-import { defineInboxTable, defineOutboxTable } from "@/lib/events/outbox-tables";
+import {
+  defineInboxTable,
+  defineOutboxTable,
+  defineRedisGenerationsTable,
+} from "@/lib/events/outbox-tables";
 
 /** Recorded learning interactions (xAPI-like statements between a tutor and a student). */
 export const interactions = pgTable(
@@ -36,3 +40,5 @@ export const knownUsers = pgTable("known_users", {
 
 export const outbox = defineOutboxTable();
 export const inbox = defineInboxTable();
+/** Redis generations the relay saw, for loss detection (lib/events/redis-loss-guard.ts). */
+export const redisGenerations = defineRedisGenerationsTable();

@@ -11,7 +11,11 @@ import {
 } from "drizzle-orm/pg-core";
 import type { UserRole } from "@/lib/contracts/identity";
 import type { BOOKING_STATUSES, OFFER_STATUSES } from "@/lib/contracts/marketplace";
-import { defineInboxTable, defineOutboxTable } from "@/lib/events/outbox-tables";
+import {
+  defineInboxTable,
+  defineOutboxTable,
+  defineRedisGenerationsTable,
+} from "@/lib/events/outbox-tables";
 
 type OfferStatus = (typeof OFFER_STATUSES)[number];
 type BookingStatus = (typeof BOOKING_STATUSES)[number];
@@ -94,3 +98,5 @@ export const sessions = pgTable(
 
 export const outbox = defineOutboxTable();
 export const inbox = defineInboxTable();
+/** Redis generations the relay saw, for loss detection (lib/events/redis-loss-guard.ts). */
+export const redisGenerations = defineRedisGenerationsTable();

@@ -11,7 +11,11 @@ import {
 } from "drizzle-orm/pg-core";
 import type { UserRole } from "@/lib/contracts/identity";
 import type { PassportEntryKind } from "@/lib/contracts/passport";
-import { defineInboxTable, defineOutboxTable } from "@/lib/events/outbox-tables";
+import {
+  defineInboxTable,
+  defineOutboxTable,
+  defineRedisGenerationsTable,
+} from "@/lib/events/outbox-tables";
 
 /** One passport per user, opened by identity.UserRegistered (or the user's first interaction). */
 export const passports = pgTable("passports", {
@@ -58,3 +62,5 @@ export const passportEntries = pgTable(
 
 export const outbox = defineOutboxTable();
 export const inbox = defineInboxTable();
+/** Redis generations the relay saw, for loss detection (lib/events/redis-loss-guard.ts). */
+export const redisGenerations = defineRedisGenerationsTable();

@@ -1,6 +1,10 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { defineInboxTable, defineOutboxTable } from "@/lib/events/outbox-tables";
+import {
+  defineInboxTable,
+  defineOutboxTable,
+  defineRedisGenerationsTable,
+} from "@/lib/events/outbox-tables";
 
 const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
 
@@ -67,3 +71,5 @@ export const scores = pgTable("scores", {
 
 export const outbox = defineOutboxTable();
 export const inbox = defineInboxTable();
+/** Redis generations the relay saw, for loss detection (lib/events/redis-loss-guard.ts). */
+export const redisGenerations = defineRedisGenerationsTable();

@@ -3,7 +3,8 @@
  * (migrated, seeded), the passport consumer (short retries, so a poison event reaches the
  * dead-letter queue in about a second), the legacy runtime, the learning service, the gateway
  * routing between them, the data sync of learning and passport, slo-guard, and the console's production build on E2E_PORT. Everything is dropped when Playwright stops us; what a killed
- * run left behind is dropped at the next start.
+ * run left behind is dropped at the next start. As under `npm start`, each process connects with
+ * a PostgreSQL role of its own (decision 0013), named after the run and dropped with it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,11 +21,33 @@ import {
   E2E_SESSION_SECONDS,
 } from "../e2e/credentials";
 import { e2eStack } from "../e2e/stack";
+import {
+  type AppliedRoles,
+  applyRolePlans,
+  dropRoles,
+  type PlatformRole,
+  platformRolePlans,
+} from "./launcher/database-roles";
 import { seedControl } from "./launcher/databases";
 
 const stack = e2eStack();
 const port = Number(process.env.E2E_PORT ?? 3100);
 const staleAfterMs = 2 * 3600_000;
+
+/** Roles are cluster-wide: this run's are `keiko_e2e_<run id>_…`, so stale ones can be told by age. */
+const rolePlans = platformRolePlans(
+  {
+    control: stack.controlDatabase,
+    legacy: stack.legacyDatabase,
+    services: { learning: stack.learningDatabase, passport: stack.passportDatabase },
+  },
+  `keiko_e2e_${stack.runId}_`,
+);
+
+function isStale(name: string): boolean {
+  const createdAt = Number.parseInt(name.split("_")[2] ?? "", 36);
+  return Number.isFinite(createdAt) && Date.now() - createdAt > staleAfterMs;
+}
 
 async function dropStaleDatabases(): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrlFor(stack.serverUrl, "postgres") });
@@ -32,13 +55,15 @@ async function dropStaleDatabases(): Promise<void> {
   const { rows } = await client.query<{ datname: string }>(
     "select datname from pg_database where datname like 'keiko_e2e_%'",
   );
+  const roles = await client.query<{ rolname: string }>(
+    "select rolname from pg_roles where rolname like 'keiko_e2e_%'",
+  );
   await client.end();
   for (const { datname } of rows) {
-    const createdAt = Number.parseInt(datname.split("_")[2] ?? "", 36);
-    if (Number.isFinite(createdAt) && Date.now() - createdAt > staleAfterMs) {
-      await dropDatabase(stack.serverUrl, datname);
-    }
+    if (isStale(datname)) await dropDatabase(stack.serverUrl, datname);
   }
+  const staleRoles = roles.rows.map((row) => row.rolname).filter(isStale);
+  await dropRoles(stack.serverUrl, staleRoles).catch(() => undefined);
 }
 
 async function prepare(): Promise<void> {
@@ -72,11 +97,18 @@ async function prepare(): Promise<void> {
   await routes.end();
 }
 
+/** Each process's server URL, with its own role and a password that lives as long as the run. */
+function urlOf(roles: AppliedRoles, key: PlatformRole): string {
+  const url = roles.urls[key];
+  if (!url) throw new Error(`no database role for ${key}`);
+  return url;
+}
+
 const serviceTokenSecret = randomBytes(32).toString("hex");
 
+const { DATABASE_URL: _superuser, ...inherited } = process.env;
 const shared = {
-  ...process.env,
-  DATABASE_URL: stack.serverUrl,
+  ...inherited,
   REDIS_URL: stack.redisUrl,
   KEIKO_KEY_PREFIX: stack.keyPrefix,
   LOG_LEVEL: "error",
@@ -87,10 +119,14 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
 }
 
 await prepare();
+const roles = await applyRolePlans(stack.serverUrl, rolePlans, async () =>
+  randomBytes(18).toString("base64url"),
+);
 const withSecret = { SERVICE_TOKEN_SECRET: serviceTokenSecret };
 const children = [
   start("npx", ["tsx", "services/passport/consume.ts"], {
     ...withSecret,
+    DATABASE_URL: urlOf(roles, "passport"),
     PASSPORT_DATABASE: stack.passportDatabase,
     CONSUMER_RETRY_BASE_MS: "200",
     CONSUMER_RETRY_MAX_MS: "400",
@@ -98,22 +134,26 @@ const children = [
   }),
   start("npx", ["tsx", "services/legacy-runtime/main.ts"], {
     ...withSecret,
+    DATABASE_URL: urlOf(roles, "legacy-runtime"),
     LEGACY_RUNTIME_DATABASE: stack.legacyDatabase,
-    CONTROL_DATABASE_URL: databaseUrlFor(stack.serverUrl, stack.controlDatabase),
+    CONTROL_DATABASE_URL: databaseUrlFor(urlOf(roles, "legacy-runtime"), stack.controlDatabase),
     PORT: String(stack.ports.legacy),
   }),
   start("npx", ["tsx", "services/learning/main.ts"], {
     ...withSecret,
+    DATABASE_URL: urlOf(roles, "learning"),
     LEARNING_DATABASE: stack.learningDatabase,
     PORT: String(stack.ports.learning),
     LOG_LEVEL: "fatal", // the rollout spec breaks it on purpose: its 500s are expected
   }),
   start("npx", ["tsx", "services/api-gateway/main.ts"], {
     ...withSecret,
+    DATABASE_URL: urlOf(roles, "gateway"),
     CONTROL_DATABASE: stack.controlDatabase,
     PORT: String(stack.ports.gateway),
   }),
   start("npx", ["tsx", "workers/data-sync.ts"], {
+    DATABASE_URL: urlOf(roles, "data-sync"),
     CONTROL_DATABASE: stack.controlDatabase,
     LEGACY_DATABASE: stack.legacyDatabase,
     SERVICE_DATABASES: `learning=${stack.learningDatabase},passport=${stack.passportDatabase}`,
@@ -123,11 +163,13 @@ const children = [
   }),
   start("npx", ["tsx", "workers/slo-guard.ts"], {
     ...withSecret,
+    DATABASE_URL: urlOf(roles, "slo-guard"),
     CONTROL_PLANE_URL: `http://127.0.0.1:${port}`,
   }),
   start("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: urlOf(roles, "console"),
     CONTROL_DATABASE: stack.controlDatabase,
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     NEXTAUTH_URL: `http://127.0.0.1:${port}`,
@@ -154,6 +196,10 @@ async function stop(code: number): Promise<void> {
   for (const database of [stack.passportDatabase, stack.legacyDatabase, stack.learningDatabase]) {
     await dropDatabase(stack.serverUrl, database).catch(() => undefined);
   }
+  await dropRoles(
+    stack.serverUrl,
+    rolePlans.map((plan) => plan.role),
+  ).catch(() => undefined);
   const redis = new Redis(stack.redisUrl);
   const keys = await redis.keys(`${stack.keyPrefix}*`);
   if (keys.length) await redis.del(...keys);

@@ -8,10 +8,16 @@ import { providePostgres, provideRedis } from "./launcher/backing-services";
 import { needsBuild } from "./launcher/build-check";
 import { type LauncherConfig, loadLauncherConfig } from "./launcher/config";
 import { consoleBuild } from "./launcher/console-app";
-import { CONTROL_DATABASE, prepareDatabases, seedControl } from "./launcher/databases";
+import { everyRoleUrl } from "./launcher/database-roles";
+import {
+  CONTROL_DATABASE,
+  prepareDatabases,
+  prepareRoles,
+  seedControl,
+} from "./launcher/databases";
 import { isPortFree } from "./launcher/free-port";
-import { describeExit } from "./launcher/managed-process";
 import { randomSecret, readOrCreateSecret } from "./launcher/secret-file";
+import { installShutdown } from "./launcher/shutdown";
 import { stackProcesses } from "./launcher/stack";
 import { Supervisor } from "./launcher/supervisor";
 
@@ -31,7 +37,6 @@ try {
 const supervisor = new Supervisor(log);
 /** A generated password not yet shown: it must be shown even if start-up fails after seeding. */
 let unshownPassword: { username: string; password: string } | undefined;
-let shuttingDown = false;
 
 function showUnshownPassword(): void {
   if (!unshownPassword) return;
@@ -40,31 +45,8 @@ function showUnshownPassword(): void {
   unshownPassword = undefined;
 }
 
-async function shutdown(reason: string, exitCode: number): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log(`${reason}; stopping`);
-  showUnshownPassword();
-  await supervisor.stopAll();
-  log("stopped");
-  process.exit(exitCode);
-}
-
-for (const [signal, code] of [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-] as const) {
-  process.on(signal, () => void shutdown(`${signal} received`, code));
-}
-supervisor.onUnexpectedExit((name, info) => {
-  // Ctrl-C reaches the children too; let our own SIGINT handler run first so that is no failure.
-  setTimeout(() => {
-    if (shuttingDown) return;
-    fail(`${name} ${describeExit(info)} unexpectedly`);
-    void shutdown(`${name} is gone`, 1);
-  }, 200);
-});
+// A crashed child is restarted with backoff (supervisor.ts); only giving up on one stops the rest.
+const shutdown = installShutdown(supervisor, { log, fail, onStopping: showUnshownPassword });
 
 async function main(config: LauncherConfig): Promise<void> {
   if (!(await isPortFree(config.port))) {
@@ -80,6 +62,14 @@ async function main(config: LauncherConfig): Promise<void> {
   log(
     `databases ready${databases.created.length ? ` (created ${databases.created.join(", ")})` : ""}; migrations applied to ${databases.migrated.join(", ") || "none"}`,
   );
+  const roles = await prepareRoles(postgres.url, config.dataDir);
+  for (const key of roles.superuserFallback) {
+    // session_replication_role can be granted from PostgreSQL 15 on (docs/decisions/0013)
+    fail(`PostgreSQL ${roles.serverVersion} is older than 15: ${key} connects as the superuser`);
+  }
+  const databaseUrls = { ...everyRoleUrl(roles) };
+  for (const key of roles.superuserFallback) databaseUrls[key] = postgres.url;
+  log(`database roles ready (${Object.keys(roles.urls).length}, one per process kind)`);
   const admin = {
     username: config.adminUsername,
     password: config.adminPassword ?? randomSecret(18),
@@ -95,9 +85,10 @@ async function main(config: LauncherConfig): Promise<void> {
   const serviceTokenSecret =
     config.serviceTokenSecret ??
     (await readOrCreateSecret(path.join(config.dataDir, "service-token-secret")));
+  // No DATABASE_URL here: each process gets its own role's (platform-processes.ts).
+  const { DATABASE_URL: _superuser, ...withoutDatabase } = inherited;
   const env: Record<string, string> = {
-    ...inherited,
-    DATABASE_URL: postgres.url,
+    ...withoutDatabase,
     REDIS_URL: redis.url,
     NEXTAUTH_SECRET: nextauthSecret,
     NEXTAUTH_URL: config.nextauthUrl,
@@ -108,7 +99,12 @@ async function main(config: LauncherConfig): Promise<void> {
   if (build.needed) {
     log(`building the console (${build.reason})`);
     await supervisor.run(
-      consoleBuild({ root: config.root, port: config.port, host: config.host, env }),
+      consoleBuild({
+        root: config.root,
+        port: config.port,
+        host: config.host,
+        env: { ...env, DATABASE_URL: databaseUrls.console },
+      }),
     );
   } else {
     log("console build is up to date");
@@ -119,6 +115,7 @@ async function main(config: LauncherConfig): Promise<void> {
     port: config.port,
     host: config.host,
     env,
+    databaseUrls,
   })) {
     await supervisor.start(entry);
     log(`${entry.name} ready (${seconds()} s)`);
@@ -147,7 +144,7 @@ async function main(config: LauncherConfig): Promise<void> {
 
 main(config).catch((error: unknown) => {
   // A failure caused by a shutdown already under way is that shutdown's business.
-  if (shuttingDown || supervisor.isStopping) return;
+  if (shutdown.begun || supervisor.isStopping) return;
   fail(error instanceof Error ? error.message : String(error));
   void shutdown("start-up failed", 1);
 });

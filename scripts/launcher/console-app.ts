@@ -47,7 +47,8 @@ function probeHost(host: string): string {
 export function consoleEntry(options: ConsoleOptions): ProcessEntry {
   return {
     name: "console",
-    readyTimeoutMs: 60_000,
+    // its first answer renders pages; on a loaded machine that took over a minute
+    readyTimeoutMs: 120_000,
     ready: () => httpAnswers(`http://${probeHost(options.host)}:${options.port}/`),
     start: () =>
       spawnChild({

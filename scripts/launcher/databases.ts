@@ -1,10 +1,13 @@
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { databaseUrlFor } from "@/lib/config/parse-env";
 import { ensureDatabase, migrateDatabase } from "@/lib/db/admin";
 import { createControlDb } from "@/server/db/client";
 import { seedDomains } from "@/server/migration/domain-catalog";
 import { seedAdmin } from "@/server/operators/operator-service";
+import { type AppliedRoles, applyRolePlans, platformRolePlans } from "./database-roles";
+import { readOrCreateSecret } from "./secret-file";
 
 /** Every database of the platform (DESIGN.md, "Data"). */
 export const DATABASES = [
@@ -47,6 +50,19 @@ export async function prepareDatabases(
     }
   }
   return { created, migrated };
+}
+
+/**
+ * Creates or updates the platform's PostgreSQL roles and their grants (database-roles.ts), after
+ * the migrations. Each role's generated password is kept in `<dataDir>/postgres-roles/<role>`
+ * (0600), like the launcher's other secrets; with trust authentication it is set all the same.
+ */
+export async function prepareRoles(serverUrl: string, dataDir: string): Promise<AppliedRoles> {
+  const folder = path.join(dataDir, "postgres-roles");
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  return applyRolePlans(serverUrl, platformRolePlans(), (role) =>
+    readOrCreateSecret(path.join(folder, role), 24),
+  );
 }
 
 export type SeedResult = { domainsAdded: number; adminCreated: boolean };

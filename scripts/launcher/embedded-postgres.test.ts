@@ -4,6 +4,12 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseUrlFor } from "@/lib/config/parse-env";
+import {
+  applyRolePlans,
+  type PlatformRole,
+  platformRolePlans,
+  type RolePlan,
+} from "./database-roles";
 import { CONTROL_DATABASE, prepareDatabases, seedControl } from "./databases";
 import { embeddedPostgresEntry, embeddedPostgresUrl, runningPostmaster } from "./embedded-postgres";
 import { pickPort } from "./free-port";
@@ -68,6 +74,33 @@ describe("embedded PostgreSQL", () => {
     expect(await query(controlUrl, "select username, role from operators")).toEqual([
       { username: "admin", role: "admin" },
     ]);
+
+    // The platform's roles work the same on the embedded cluster (scram-sha-256, PostgreSQL 18).
+    const plans: RolePlan[] = [
+      ...platformRolePlans().filter((plan) => plan.key === "console" || plan.key === "identity"),
+      {
+        key: "data-sync",
+        role: "keiko_data_sync",
+        setsReplicationRole: true,
+        access: [{ database: "keiko_identity", tables: [{ privileges: ["select"], all: true }] }],
+      },
+    ];
+    const roles = await applyRolePlans(url, plans, async (role) => `${role}-${password}`);
+    expect(roles.superuserFallback).toEqual([]);
+    const urlOf = (key: PlatformRole) => roles.urls[key] ?? expect.fail(`no role for ${key}`);
+    const identityUrl = databaseUrlFor(urlOf("identity"), "keiko_identity");
+    expect(await query(identityUrl, "select count(*)::int as n from users")).toEqual([{ n: 0 }]);
+    expect(await postgresAnswers(identityUrl.replace(password, "wrong"), 500)).toBe(false);
+    expect(await postgresAnswers(databaseUrlFor(urlOf("identity"), CONTROL_DATABASE))).toBe(false);
+    const consoleUrl = databaseUrlFor(urlOf("console"), CONTROL_DATABASE);
+    await expect(query(consoleUrl, "set session_replication_role = replica")).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(query(consoleUrl, "truncate audit_log")).rejects.toThrow(/permission denied/);
+    await query(
+      databaseUrlFor(urlOf("data-sync"), "keiko_identity"),
+      "set session_replication_role = replica",
+    );
 
     await first.stopAll();
     expect(cluster.hasExited()).toBe(true);

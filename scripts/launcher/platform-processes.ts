@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { databaseUrlFor } from "@/lib/config/parse-env";
 import { spawnChild } from "./child-process";
+import type { PlatformRole } from "./database-roles";
 import { CONTROL_DATABASE } from "./databases";
 import { httpOk } from "./probes";
 import type { ProcessEntry } from "./supervisor";
@@ -41,13 +42,23 @@ export const OUTBOX_DATABASES = [
   "keiko_marketplace",
 ] as const;
 
-export type PlatformContext = { root: string; env: Record<string, string> };
+export type PlatformContext = {
+  root: string;
+  /** Environment shared by every process; it holds no DATABASE_URL. */
+  env: Record<string, string>;
+  /** Each process's own PostgreSQL server URL, with its role's credentials (database-roles.ts). */
+  databaseUrls: Record<PlatformRole, string>;
+};
 
-/** A TypeScript entry point run by this Node.js with the tsx loader (no npx in between). */
+/**
+ * A TypeScript entry point run by this Node.js with the tsx loader (no npx in between), connecting
+ * to PostgreSQL as `role`.
+ */
 function tsxProcess(
   context: PlatformContext,
   name: string,
   script: string,
+  role: PlatformRole,
   env: Record<string, string> = {},
 ) {
   const tsx = createRequire(path.join(context.root, "package.json")).resolve("tsx");
@@ -57,15 +68,15 @@ function tsxProcess(
       command: process.execPath,
       args: ["--import", tsx, path.join(context.root, script)],
       cwd: context.root,
-      env: { ...context.env, ...env },
+      env: { ...context.env, DATABASE_URL: context.databaseUrls[role], ...env },
     });
 }
 
 /** The legacy runtime reads the domains' states, to apply only the effects legacy owns (ADR 0011). */
 function controlDatabaseOf(context: PlatformContext, name: string): Record<string, string> {
-  const server = context.env.DATABASE_URL;
-  if (name !== "legacy-runtime" || !server) return {};
-  return { CONTROL_DATABASE_URL: databaseUrlFor(server, CONTROL_DATABASE) };
+  if (name !== "legacy-runtime") return {};
+  const own = context.databaseUrls["legacy-runtime"];
+  return { CONTROL_DATABASE_URL: databaseUrlFor(own, CONTROL_DATABASE) };
 }
 
 /** Legacy runtime and the six services, each ready once its /readyz answers 200. */
@@ -74,7 +85,7 @@ export function serviceEntries(context: PlatformContext): ProcessEntry[] {
     name,
     readyTimeoutMs: 30_000,
     ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
-    start: tsxProcess(context, name, `services/${name}/main.ts`, {
+    start: tsxProcess(context, name, `services/${name}/main.ts`, name, {
       PORT: String(port),
       ...controlDatabaseOf(context, name),
     }),
@@ -87,7 +98,9 @@ export function gatewayEntry(context: PlatformContext): ProcessEntry {
     name: "api-gateway",
     readyTimeoutMs: 30_000,
     ready: () => httpOk("http://127.0.0.1:8080/readyz"),
-    start: tsxProcess(context, "api-gateway", "services/api-gateway/main.ts", { PORT: "8080" }),
+    start: tsxProcess(context, "api-gateway", "services/api-gateway/main.ts", "gateway", {
+      PORT: "8080",
+    }),
   };
 }
 
@@ -96,7 +109,7 @@ export function sloGuardEntry(context: PlatformContext, consolePort: number): Pr
   return {
     name: "slo-guard",
     ready: async () => true,
-    start: tsxProcess(context, "slo-guard", "workers/slo-guard.ts", {
+    start: tsxProcess(context, "slo-guard", "workers/slo-guard.ts", "slo-guard", {
       CONTROL_PLANE_URL: `http://127.0.0.1:${consolePort}`,
     }),
   };
@@ -109,7 +122,7 @@ export function workerEntries(context: PlatformContext): ProcessEntry[] {
     {
       name: "outbox-relay",
       ready: started,
-      start: tsxProcess(context, "outbox-relay", "workers/outbox-relay.ts", {
+      start: tsxProcess(context, "outbox-relay", "workers/outbox-relay.ts", "outbox-relay", {
         OUTBOX_DATABASES: OUTBOX_DATABASES.join(","),
       }),
     },
@@ -117,14 +130,14 @@ export function workerEntries(context: PlatformContext): ProcessEntry[] {
       // the demo's data moves at once; an operator pauses or throttles it on the domain page
       name: "data-sync",
       ready: started,
-      start: tsxProcess(context, "data-sync", "workers/data-sync.ts", {
+      start: tsxProcess(context, "data-sync", "workers/data-sync.ts", "data-sync", {
         DATA_SYNC_AUTO_BACKFILL: "1",
       }),
     },
     ...CONSUMING_SERVICES.map((name) => ({
       name: `${name}-consumer`,
       ready: started,
-      start: tsxProcess(context, `${name}-consumer`, `services/${name}/consume.ts`),
+      start: tsxProcess(context, `${name}-consumer`, `services/${name}/consume.ts`, name),
     })),
   ];
 }

@@ -1,4 +1,5 @@
 import { consoleEntry } from "./console-app";
+import type { PlatformRole } from "./database-roles";
 import { gatewayEntry, serviceEntries, sloGuardEntry, workerEntries } from "./platform-processes";
 import type { ProcessEntry } from "./supervisor";
 
@@ -8,8 +9,10 @@ export type StackContext = {
   /** The console's HTTP port. */
   port: number;
   host: string;
-  /** Environment shared by the stack's processes (DATABASE_URL, REDIS_URL, secrets, PATH…). */
+  /** Environment shared by the stack's processes (REDIS_URL, secrets, PATH…), no DATABASE_URL. */
   env: Record<string, string>;
+  /** Each process's PostgreSQL server URL with its own role (database-roles.ts). */
+  databaseUrls: Record<PlatformRole, string>;
 };
 
 /**
@@ -17,12 +20,17 @@ export type StackContext = {
  * Adding a process (gateway, services, relays, …) is one entry here.
  */
 export function stackProcesses(context: StackContext): ProcessEntry[] {
-  const platform = { root: context.root, env: context.env };
+  const platform = { root: context.root, env: context.env, databaseUrls: context.databaseUrls };
   return [
     ...serviceEntries(platform),
     gatewayEntry(platform),
     ...workerEntries(platform),
-    consoleEntry({ root: context.root, port: context.port, host: context.host, env: context.env }),
+    consoleEntry({
+      root: context.root,
+      port: context.port,
+      host: context.host,
+      env: { ...context.env, DATABASE_URL: context.databaseUrls.console },
+    }),
     sloGuardEntry(platform, context.port),
   ];
 }

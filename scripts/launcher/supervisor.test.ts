@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ChildSpec, spawnChild } from "./child-process";
+import { pickPort } from "./free-port";
 import type { ExitInfo } from "./managed-process";
+import { httpOk } from "./probes";
 import { type ProcessEntry, ShutdownInProgress, Supervisor } from "./supervisor";
 
 let dir: string;
@@ -30,6 +32,10 @@ function alive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+async function answer(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/`)).text();
 }
 
 function node(name: string, code: string, extra: Partial<ChildSpec> = {}): ChildSpec {
@@ -92,10 +98,85 @@ describe("Supervisor", () => {
     expect(exits).toEqual([]);
     await writeFile(trigger, "");
     await crasher.exited;
-    await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => exits, { timeout: 2000, interval: 20 }).toHaveLength(1);
     expect(exits).toEqual([["crasher", { code: 3, signal: null }]]);
     await supervisor.stopAll();
     expect(exits).toHaveLength(1);
+  });
+
+  it("restarts a SIGKILLed child, which serves again, and logs the restart", async () => {
+    supervisor = new Supervisor((line) => lines.push(line), { initialDelayMs: 100, graceMs: 50 });
+    const port = await pickPort(0);
+    const server = `require("http").createServer((q, s) => s.end(String(process.pid))).listen(${port}, "127.0.0.1");`;
+    const web = {
+      name: "web",
+      start: () => spawnChild(node("web", server)),
+      ready: () => httpOk(`http://127.0.0.1:${port}/`),
+      readyTimeoutMs: 5000,
+    };
+    const first = await supervisor.start(web);
+    expect(await answer(port)).toBe(String(first.pid));
+
+    process.kill(first.pid ?? 0, "SIGKILL");
+    await expect
+      .poll(() => lines.find((l) => l.startsWith("web restarted")), { timeout: 5000 })
+      .toBeDefined();
+    const [status] = supervisor.status();
+    expect(status).toMatchObject({ name: "web", restarts: 1 });
+    expect(status?.pid).not.toBe(first.pid);
+    expect(await answer(port)).toBe(String(status?.pid));
+    expect(lines).toContain("web was killed by SIGKILL; restart 1 in 100 ms (1 crash in 60 s)");
+    expect(lines).toContain(`web restarted (restart 1, pid ${status?.pid})`);
+
+    await supervisor.stopAll();
+    expect(alive(status?.pid)).toBe(false);
+    expect(lines.filter((l) => l.startsWith("stopping"))).toEqual(["stopping web"]);
+  });
+
+  it("backs off exponentially and gives up after too many crashes in the window", async () => {
+    supervisor = new Supervisor((line) => lines.push(line), {
+      initialDelayMs: 40,
+      maxDelayMs: 100,
+      maxCrashes: 3,
+      windowMs: 10_000,
+      graceMs: 10,
+    });
+    const givenUp: string[] = [];
+    supervisor.onGiveUp((name, reason) => givenUp.push(`${name}: ${reason}`));
+    const flaky = entry("flaky", "setTimeout(() => process.exit(5), 30);");
+    flaky.ready = async () => true;
+    await supervisor.start(flaky);
+    await expect.poll(() => givenUp, { timeout: 5000 }).toHaveLength(1);
+    expect(givenUp[0]).toBe(
+      "flaky: flaky crashed 4 times in 10 s (last: exited with code 5); giving up after 3 restarts",
+    );
+    const waits = lines.filter((l) => l.startsWith("flaky exited")).map((l) => l.split(" in ")[1]);
+    expect(waits).toEqual(["40 ms (1 crash", "80 ms (2 crashes", "100 ms (3 crashes"]);
+    expect(supervisor.status()[0]?.restarts).toBe(3);
+  });
+
+  it("gives up at once on a process that must not be restarted", async () => {
+    const givenUp: string[] = [];
+    supervisor.onGiveUp((name) => givenUp.push(name));
+    const once = entry("once", "setTimeout(() => process.exit(1), 400);", { restart: false });
+    await supervisor.start(once);
+    await expect.poll(() => givenUp, { timeout: 3000 }).toEqual(["once"]);
+    expect(supervisor.status()[0]?.restarts).toBe(0);
+  });
+
+  it("cancels a pending restart when stopping", async () => {
+    supervisor = new Supervisor((line) => lines.push(line), { initialDelayMs: 300, graceMs: 10 });
+    const crasher = await supervisor.start(
+      entry("crasher", "setTimeout(() => process.exit(7), 300);"),
+    );
+    await crasher.exited;
+    await expect
+      .poll(() => lines.some((l) => l.startsWith("crasher exited with code 7; restart 1")))
+      .toBe(true);
+    await supervisor.stopAll();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lines.some((l) => l.startsWith("crasher restarted"))).toBe(false);
+    expect(supervisor.status()[0]?.restarts).toBe(0);
   });
 
   it("fails a start whose process exits before it is ready", async () => {

@@ -4,7 +4,7 @@
  * quarantined changes, and verifications. One per platform.
  * Run: `tsx workers/data-sync.ts`; configuration: lib/data-sync/data-sync-config.ts.
  */
-import pg from "pg";
+import type pg from "pg";
 import pino from "pino";
 import { CHANGES_CHANNEL } from "@/lib/data-sync/change-log";
 import { DATA_COMMANDS_CHANNEL } from "@/lib/data-sync/control-store";
@@ -15,6 +15,7 @@ import { SyncEngine } from "@/lib/data-sync/sync-engine";
 import { SyncLock } from "@/lib/data-sync/sync-lock";
 import { DOMAIN_TRANSLATORS } from "@/lib/data-sync/translators/registry";
 import { Wakeup } from "@/lib/data-sync/wakeup";
+import { resilientPool } from "@/lib/db/pool";
 
 let config: DataSyncConfig;
 try {
@@ -28,9 +29,7 @@ try {
 const logger = pino({ level: config.LOG_LEVEL, base: { service: "data-sync" } });
 
 function poolFor(url: string, name: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 3 });
-  pool.on("error", (error) => logger.warn({ err: error, database: name }, "idle client error"));
-  return pool;
+  return resilientPool({ connectionString: url, max: 3 }, logger, name);
 }
 
 const control = poolFor(config.controlUrl, "control");

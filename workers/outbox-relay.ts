@@ -8,8 +8,8 @@
  * Run: `tsx workers/outbox-relay.ts`; configuration: lib/events/relay-config.ts.
  */
 import { Redis } from "ioredis";
-import pg from "pg";
 import pino from "pino";
+import { resilientPool } from "@/lib/db/pool";
 import { pruneSentOutbox, startOutboxRelay } from "@/lib/events/outbox-relay";
 import { createRedisLossGuard } from "@/lib/events/redis-loss-guard";
 import { loadOutboxRelayConfig, type OutboxRelayConfig } from "@/lib/events/relay-config";
@@ -30,8 +30,11 @@ const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
 redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
 
 const relays = config.databases.map(({ name, url }) => {
-  const pool = new pg.Pool({ connectionString: url, max: config.RELAY_CONCURRENCY + 1 });
-  pool.on("error", (error) => logger.warn({ err: error, database: name }, "idle client error"));
+  const pool = resilientPool(
+    { connectionString: url, max: config.RELAY_CONCURRENCY + 1 },
+    logger,
+    name,
+  );
   let relayed = 0;
   const relay = startOutboxRelay({
     pool,

@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Redis } from "ioredis";
-import pg from "pg";
 import pino from "pino";
 import { loadConsumerEnv } from "@/lib/config/consumer";
 import type { ServiceEnv } from "@/lib/config/service";
+import { resilientPool } from "@/lib/db/pool";
 import { parseContractEnvelope } from "@/lib/events/contract-parsers";
 import { createEventConsumer, type EventConsumer } from "@/lib/events/event-consumer";
 import type { EventHandler } from "@/lib/events/event-handler";
@@ -38,8 +38,7 @@ export function runConsumer(
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { service: name } });
   // A handler past its deadline closes its connection; the pool opens another.
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
-  pool.on("error", (error) => logger.warn({ err: error }, "idle client error"));
+  const pool = resilientPool({ connectionString: config.databaseUrl, max: 4 }, logger, name);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
 

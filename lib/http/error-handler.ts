@@ -3,6 +3,7 @@ import { ResponseSerializationError } from "fastify-type-provider-zod";
 import { ServiceAuthError } from "@/lib/auth/service-auth-error";
 import { errorBody, errorCodeForStatus } from "@/lib/contracts/errors";
 import { describeIssues, formatIssues, type IssueLike } from "@/lib/contracts/format-issues";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { HttpError } from "@/lib/http/http-error";
 
 const CONTEXT_NAMES: Record<string, string> = {
@@ -59,6 +60,14 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     request.log.error({ err: error, issues }, "response does not match its contract");
     const message = "the response does not match its contract";
     return reply.code(500).send(errorBody("internal", message, { issues }));
+  }
+  if (isDatabaseUnavailable(error)) {
+    // a restart or failover of the database: the client may retry, and no internals leave
+    request.log.warn({ err: error }, "the database is unavailable");
+    return reply
+      .code(503)
+      .header("retry-after", "1")
+      .send(errorBody("unavailable", "the database is unavailable for a moment; retry shortly"));
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {

@@ -27,6 +27,14 @@ function identityHandlers(): RouteHandlers<typeof IDENTITY_ROUTES> {
         throw new HttpError("conflict", `the DID ${body.did} is already registered`);
       }
       if (body.displayName === "boom") throw new Error("connection string postgres://secret@db");
+      if (body.displayName === "db restarting") {
+        // what node-postgres raises while the server shuts down, wrapped as drizzle wraps it
+        const shutdown = Object.assign(
+          new Error("terminating connection due to administrator command"),
+          { code: "57P01" },
+        );
+        throw new Error("Failed query: insert into users …", { cause: shutdown });
+      }
       const user = {
         id: body.id ?? crypto.randomUUID(),
         did: body.did,
@@ -219,6 +227,21 @@ describe("a service built from lib/http", () => {
     });
     expect(expectError(response, 500)).toEqual({ code: "internal", message: "internal error" });
     expect(response.body).not.toContain("postgres");
+  });
+
+  it("answers 503 with Retry-After, and no internals, while the database is unavailable", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/identity/v1/users",
+      headers: auth,
+      payload: { ...ada, did: "did:key:restart", displayName: "db restarting" },
+    });
+    expect(expectError(response, 503)).toEqual({
+      code: "unavailable",
+      message: "the database is unavailable for a moment; retry shortly",
+    });
+    expect(response.headers["retry-after"]).toBe("1");
+    expect(response.body).not.toContain("administrator");
   });
 
   it("answers 500 naming the fields when a response breaks its contract (tests only)", async () => {

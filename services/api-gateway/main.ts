@@ -3,7 +3,8 @@
  * domain's new service, per the routing table in keiko_control; see ./app.ts and ./config.ts.
  */
 import { Redis } from "ioredis";
-import pg from "pg";
+import pino from "pino";
+import { resilientPool } from "@/lib/db/pool";
 import { runService } from "@/lib/http/run-service";
 import { buildGatewayApp } from "./app";
 import { API_GATEWAY_SERVICE, type GatewayConfig, loadGatewayConfig } from "./config";
@@ -17,12 +18,12 @@ const loadConfig = () => {
 
 await runService(API_GATEWAY_SERVICE.name, loadConfig, async (_env, logger) => {
   const settings = config as GatewayConfig;
-  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 4 });
-  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  // an idle connection that drops is replaced on next use; it must not end the process
-  pool.on("error", (error) =>
-    console.warn(`api-gateway: idle database connection: ${error.message}`),
+  const pool = resilientPool(
+    { connectionString: settings.databaseUrl, max: 4 },
+    pino(logger),
+    "keiko_control",
   );
+  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
   redis.on("error", (error) => console.warn(`api-gateway: redis: ${error.message}`));
   const app = await buildGatewayApp({
     settings,

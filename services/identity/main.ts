@@ -1,14 +1,19 @@
 /** identity: listens on PORT (8101), serves the identity contract; see services/identity/app.ts. */
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Redis } from "ioredis";
-import pg from "pg";
+import pino from "pino";
 import { verificationKeyFrom } from "@/lib/auth/keys-from-env";
+import { resilientPool } from "@/lib/db/pool";
 import { runService } from "@/lib/http/run-service";
 import { buildIdentityApp } from "./app";
 import { loadIdentityConfig } from "./config";
 
 await runService("identity", loadIdentityConfig, async (config, logger) => {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const pool = resilientPool(
+    { connectionString: config.databaseUrl, max: 10 },
+    pino(logger),
+    "identity",
+  );
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const app = await buildIdentityApp({
     db: drizzle(pool),

@@ -1,10 +1,10 @@
 /** legacy-runtime: listens on PORT (8090), serves all six domain contracts; see ./app.ts. */
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Redis } from "ioredis";
-import pg from "pg";
 import pino from "pino";
 import { verificationKeyFrom } from "@/lib/auth/keys-from-env";
 import { DomainPlacement } from "@/lib/data-sync/placement";
+import { resilientPool } from "@/lib/db/pool";
 import { runService } from "@/lib/http/run-service";
 import { buildLegacyRuntimeApp } from "./app";
 import {
@@ -21,7 +21,11 @@ const loadConfig = () => {
 
 await runService(LEGACY_RUNTIME_SERVICE.name, loadConfig, async (_env, logger) => {
   const settings = config as LegacyRuntimeConfig;
-  const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 10 });
+  const pool = resilientPool(
+    { connectionString: settings.databaseUrl, max: 10 },
+    pino(logger),
+    "legacy-runtime",
+  );
   const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
   // Where each domain is decides which cross-domain effects this runtime applies (ADR 0011).
   const placement = settings.CONTROL_DATABASE_URL

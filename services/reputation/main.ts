@@ -1,14 +1,19 @@
 /** reputation: listens on PORT (8103), serves the reputation contract; see services/reputation/app.ts. */
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Redis } from "ioredis";
-import pg from "pg";
+import pino from "pino";
 import { verificationKeyFrom } from "@/lib/auth/keys-from-env";
+import { resilientPool } from "@/lib/db/pool";
 import { runService } from "@/lib/http/run-service";
 import { buildReputationApp } from "./app";
 import { loadReputationConfig } from "./config";
 
 await runService("reputation", loadReputationConfig, async (config, logger) => {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const pool = resilientPool(
+    { connectionString: config.databaseUrl, max: 10 },
+    pino(logger),
+    "reputation",
+  );
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
   const app = await buildReputationApp({
     db: drizzle(pool),

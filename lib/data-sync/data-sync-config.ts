@@ -31,7 +31,7 @@ export const DataSyncEnvSchema = z.object({
   /** Changes read per batch and direction. */
   DATA_SYNC_BATCH_SIZE: positiveInt(500, 10_000),
   /** Legacy rows per backfill chunk. */
-  DATA_SYNC_CHUNK_SIZE: positiveInt(5000, 50_000),
+  DATA_SYNC_CHUNK_SIZE: positiveInt(20_000, 50_000),
   /** With nothing notified, look again this often. */
   DATA_SYNC_IDLE_MS: positiveInt(250, 60_000),
   /** `1`: start every backfill not started yet (the launcher's default, so the demo moves). */

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { PLATFORM_CONSUMER_GROUPS } from "@/workers/outbox-relay-groups";
+import { OUTBOX_DATABASES } from "../launcher/platform-processes";
 import type { Acknowledged } from "./traffic";
 
 /** The databases the ledger reads, as the superuser (keiko_<name>). */
@@ -7,16 +8,6 @@ export type LedgerPools = Record<string, pg.Pool>;
 
 /** What is missing (acknowledged but never applied) and what was applied more than once. */
 export type LedgerReading = { lost: Map<string, string>; duplicated: Map<string, string> };
-
-const OUTBOX_DATABASES = [
-  "keiko_legacy",
-  "keiko_identity",
-  "keiko_learning",
-  "keiko_reputation",
-  "keiko_passport",
-  "keiko_governance",
-  "keiko_marketplace",
-];
 
 /** The database a consumer group keeps its inbox in. */
 function inboxDatabaseOf(group: string): string {

@@ -50,4 +50,14 @@ describe("the legacy-effects header the gateway sends a new service", () => {
     );
     expect(headers).toEqual({});
   });
+
+  it("follows a new route table snapshot at once (a domain moved)", () => {
+    const before: Record<string, string | string[]> = {};
+    const after: Record<string, string | string[]> = {};
+    const states = { identity: "migrated", learning: "migrated", reputation: "shadow" } as const;
+    setLegacyEffects(before, tableWith({ ...states, passport: "legacy" }));
+    setLegacyEffects(after, tableWith({ ...states, passport: "canary" }));
+    expect(before["x-keiko-legacy-effects"]).toBe("reputation,passport,governance,marketplace");
+    expect(after["x-keiko-legacy-effects"]).toBe("reputation,governance,marketplace");
+  });
 });

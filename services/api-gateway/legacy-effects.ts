@@ -12,9 +12,21 @@ export function setLegacyEffects(
   headers: Record<string, string | string[]>,
   table: RouteTable,
 ): void {
-  const states = new Map<DomainName, MigrationState>(
-    table.routes.map((route) => [route.name, route.state]),
-  );
-  const onLegacy = domainsOnLegacy(states);
-  if (onLegacy.length > 0) headers[LEGACY_EFFECTS_HEADER] = onLegacy.join(",");
+  const value = headerValueOf(table);
+  if (value !== "") headers[LEGACY_EFFECTS_HEADER] = value;
+}
+
+/** Computed once per route table snapshot (tables are immutable), not once per request. */
+const valueByTable = new WeakMap<RouteTable, string>();
+
+function headerValueOf(table: RouteTable): string {
+  let value = valueByTable.get(table);
+  if (value === undefined) {
+    const states = new Map<DomainName, MigrationState>(
+      table.routes.map((route) => [route.name, route.state]),
+    );
+    value = domainsOnLegacy(states).join(",");
+    valueByTable.set(table, value);
+  }
+  return value;
 }

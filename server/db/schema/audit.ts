@@ -10,6 +10,8 @@ export const auditLog = pgTable(
     target: text("target").notNull(),
     before: jsonb("before"),
     after: jsonb("after"),
+    /** The W3C trace id of the request that made the change, when it carried one (trace links). */
+    traceId: text("trace_id"),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

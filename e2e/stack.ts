@@ -12,12 +12,23 @@ export function e2eStack(runId = process.env.E2E_RUN_ID) {
     passportDatabase: `keiko_e2e_${runId}_passport`,
     legacyDatabase: `keiko_e2e_${runId}_legacy`,
     learningDatabase: `keiko_e2e_${runId}_learning`,
-    /** Ports of the e2e stack's own processes, away from `npm start`'s. */
-    ports: { gateway: 18080, legacy: 18090, learning: 18102 },
+    /**
+     * Ports of the e2e stack's own processes, away from `npm start`'s; shifted with E2E_PORT so two
+     * runs on one machine (each with its own E2E_PORT and KEIKO_NEXT_DIST_DIR) do not meet.
+     */
+    ports: {
+      gateway: 18080 + portShift(),
+      legacy: 18090 + portShift(),
+      learning: 18102 + portShift(),
+    },
     keyPrefix: `e2e:${runId}:`,
     serverUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
   };
+}
+
+function portShift(): number {
+  return Number(process.env.E2E_PORT ?? 3100) - 3100;
 }
 
 /** A fresh run id: base-36 time first, so stale databases can be told by age. */

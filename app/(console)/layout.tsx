@@ -16,7 +16,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     <TRPCReactProvider>
       <OperatorProvider operator={{ username, displayName, role }}>
         <NavBar />
-        <main className="mx-auto max-w-7xl px-6 py-8">{children}</main>
+        <main className="mx-auto max-w-screen-2xl px-6 py-8">{children}</main>
       </OperatorProvider>
     </TRPCReactProvider>
   );

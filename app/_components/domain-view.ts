@@ -1,7 +1,6 @@
-import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "@/server/routers/index";
+import type { RouterOutputs } from "./router-types";
 
-type Outputs = inferRouterOutputs<AppRouter>;
+type Outputs = RouterOutputs;
 
 /** A domain as `migration.get` returns it (the board's rows carry more). */
 export type DomainView = Outputs["migration"]["get"]["domain"];

@@ -1,9 +1,8 @@
-import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
-import type { AppRouter } from "@/server/routers/index";
+import type { RouterOutputs } from "./router-types";
 import { TimeAgo } from "./time-ago";
 
-type Alert = inferRouterOutputs<AppRouter>["migration"]["board"]["alerts"][number];
+type Alert = RouterOutputs["migration"]["board"]["alerts"][number];
 
 /** Automatic rollbacks by slo-guard in the last day, newest first. */
 export function GuardAlerts({ alerts }: { alerts: Alert[] }) {

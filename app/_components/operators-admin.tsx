@@ -7,8 +7,10 @@ import { ErrorNote } from "./error-note";
 import { useOperator } from "./operator-context";
 import { TimeAgo } from "./time-ago";
 import { useTRPC } from "./trpc-provider";
+import { DataTable } from "./ui/data-table";
+import { FormField, inputClass } from "./ui/form-field";
 
-const input = "rounded border border-slate-700 bg-slate-950 px-3 py-2 text-sm";
+const input = "rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm";
 
 export function OperatorsAdmin() {
   const trpc = useTRPC();
@@ -20,85 +22,78 @@ export function OperatorsAdmin() {
 
   return (
     <div className="grid items-start gap-8 lg:grid-cols-[1fr_22rem]">
-      <section
-        aria-label="operators"
-        className="overflow-hidden rounded-xl border border-slate-800"
-      >
-        <table className="w-full text-sm">
-          <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
-            <tr>
-              <th className="px-4 py-3">Operator</th>
-              <th className="px-4 py-3">Role</th>
-              <th className="px-4 py-3">Last sign-in</th>
-              <th className="px-4 py-3 text-right">Access</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-800">
-            {list.data?.map((o) => {
-              const self = o.username === me.username;
-              return (
-                <tr
-                  key={o.id}
-                  data-testid={`operator-row-${o.username}`}
-                  className={o.disabled ? "opacity-50" : ""}
-                >
-                  <td className="px-4 py-3">
-                    <div className="font-medium">{o.displayName}</div>
-                    <div className="font-mono text-xs text-slate-500">
-                      {o.username}
-                      {o.oidcIssuer && (
-                        <span
-                          title={`single sign-on: ${o.oidcIssuer}`}
-                          className="ml-2 text-sky-400"
-                        >
-                          SSO
-                        </span>
-                      )}
-                    </div>
-                  </td>
-                  <td className="px-4 py-3">
-                    <select
-                      aria-label={`role of ${o.username}`}
-                      className={input}
-                      value={o.role}
-                      disabled={self || update.isPending}
-                      onChange={(e) =>
-                        update.mutate({
-                          username: o.username,
-                          role: e.target.value as OperatorRole,
-                        })
-                      }
-                    >
-                      {OPERATOR_ROLES.map((r) => (
-                        <option key={r}>{r}</option>
-                      ))}
-                    </select>
-                  </td>
-                  <td className="px-4 py-3 text-slate-400">
-                    {o.lastLoginAt ? <TimeAgo date={o.lastLoginAt} /> : "never"}
-                  </td>
-                  <td className="space-x-2 px-4 py-3 text-right">
-                    {!o.oidcIssuer && (
-                      <ResetPassword
-                        username={o.username}
-                        onReset={(password) => update.mutate({ username: o.username, password })}
-                      />
+      <section aria-label="operators" className="space-y-2">
+        <DataTable
+          columns={[
+            {
+              header: "Operator",
+              cell: (o) => (
+                <>
+                  <div className="font-medium">{o.displayName}</div>
+                  <div className="font-mono text-xs text-slate-500">
+                    {o.username}
+                    {o.oidcIssuer && (
+                      <span title={`single sign-on: ${o.oidcIssuer}`} className="ml-2 text-sky-400">
+                        SSO
+                      </span>
                     )}
-                    <button
-                      type="button"
-                      disabled={self || update.isPending}
-                      onClick={() => update.mutate({ username: o.username, disabled: !o.disabled })}
-                      className="rounded border border-slate-700 px-3 py-1 text-xs hover:bg-slate-800 disabled:opacity-40"
-                    >
-                      {o.disabled ? "Enable" : "Disable"}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {update.error && <ErrorNote message={update.error.message} flush />}
+                  </div>
+                </>
+              ),
+            },
+            {
+              header: "Role",
+              cell: (o) => (
+                <select
+                  aria-label={`role of ${o.username}`}
+                  className={input}
+                  value={o.role}
+                  disabled={o.username === me.username || update.isPending}
+                  onChange={(e) =>
+                    update.mutate({ username: o.username, role: e.target.value as OperatorRole })
+                  }
+                >
+                  {OPERATOR_ROLES.map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              ),
+            },
+            {
+              header: "Last sign-in",
+              className: "text-slate-400",
+              cell: (o) => (o.lastLoginAt ? <TimeAgo date={o.lastLoginAt} /> : "never"),
+            },
+            {
+              header: "Access",
+              className: "space-x-2 text-right",
+              cell: (o) => (
+                <>
+                  {!o.oidcIssuer && (
+                    <ResetPassword
+                      username={o.username}
+                      onReset={(password) => update.mutate({ username: o.username, password })}
+                    />
+                  )}
+                  <button
+                    type="button"
+                    disabled={o.username === me.username || update.isPending}
+                    onClick={() => update.mutate({ username: o.username, disabled: !o.disabled })}
+                    className="rounded border border-slate-700 px-3 py-1 text-xs hover:bg-slate-800 disabled:opacity-40"
+                  >
+                    {o.disabled ? "Enable" : "Disable"}
+                  </button>
+                </>
+              ),
+            },
+          ]}
+          rows={list.data}
+          rowKey={(o) => o.id}
+          rowTestId={(o) => `operator-row-${o.username}`}
+          rowClassName={(o) => (o.disabled ? "opacity-50" : "")}
+          empty="No operator yet."
+        />
+        {update.error && <ErrorNote message={update.error.message} />}
       </section>
       <CreateOperatorForm onCreated={refresh} />
     </div>
@@ -132,30 +127,26 @@ function CreateOperatorForm({ onCreated }: { onCreated: () => Promise<void> }) {
       className="space-y-3 rounded-xl border border-slate-800 bg-slate-900 p-5"
     >
       <h2 className="font-semibold">Add an operator</h2>
-      <label className="block text-sm text-slate-300">
-        Username
-        <input name="username" required className={`${input} mt-1 w-full`} />
-      </label>
-      <label className="block text-sm text-slate-300">
-        Display name
-        <input name="displayName" required className={`${input} mt-1 w-full`} />
-      </label>
-      <label className="block text-sm text-slate-300">
-        Initial password (12+ characters)
+      <FormField label="Username">
+        <input name="username" required className={`${inputClass} w-full`} />
+      </FormField>
+      <FormField label="Display name">
+        <input name="displayName" required className={`${inputClass} w-full`} />
+      </FormField>
+      <FormField label="Initial password" hint="12 characters or more">
         <input
           name="password"
           type="password"
           required
           minLength={12}
           autoComplete="new-password"
-          className={`${input} mt-1 w-full`}
+          className={`${inputClass} w-full`}
         />
-      </label>
-      <label className="block text-sm text-slate-300">
-        Role
+      </FormField>
+      <FormField label="Role">
         <select
           name="role"
-          className={`${input} mt-1 w-full`}
+          className={`${inputClass} w-full`}
           value={role}
           onChange={(e) => setRole(e.target.value as OperatorRole)}
         >
@@ -163,7 +154,7 @@ function CreateOperatorForm({ onCreated }: { onCreated: () => Promise<void> }) {
             <option key={r}>{r}</option>
           ))}
         </select>
-      </label>
+      </FormField>
       {create.error && <ErrorNote message={create.error.message} />}
       {create.isSuccess && (
         <p role="status" className="text-sm text-emerald-300">

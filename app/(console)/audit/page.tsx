@@ -1,12 +1,10 @@
 import { AuditLog } from "@/app/_components/audit-log";
+import { PageHeader } from "@/app/_components/ui/page-header";
 
 export default function AuditPage() {
   return (
     <>
-      <header className="mb-6">
-        <h1 className="text-2xl font-semibold tracking-tight">Audit log</h1>
-        <p className="text-sm text-slate-400">Every change, who made it and why. Append-only.</p>
-      </header>
+      <PageHeader title="Audit log" description="Every change, who made it and why. Append-only." />
       <AuditLog />
     </>
   );

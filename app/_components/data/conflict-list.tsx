@@ -7,23 +7,23 @@ import { ErrorNote } from "../error-note";
 import { LIVE_REFRESH_MS } from "../live";
 import { TimeAgo } from "../time-ago";
 import { useTRPC } from "../trpc-provider";
+import { Pager, useKeysetPages } from "../ui/pager";
 import { formatCount, formatKey } from "./data-format";
 import { imageOf } from "./data-view";
 import { ImageDiff } from "./image-diff";
-import { Pager } from "./pager";
 
 const PAGE_SIZE = 20;
 
 /** Rows written on both sides within the lag: which side won, and both images. */
 export function ConflictList({ domain, count }: { domain: DomainName; count: number }) {
   const trpc = useTRPC();
-  const [cursors, setCursors] = useState<number[]>([]);
+  const pages = useKeysetPages<number>();
   const [expanded, setExpanded] = useState<number | null>(null);
   const page = useQuery(
     trpc.data.conflicts.queryOptions(
-      { domain, cursor: cursors.at(-1), limit: PAGE_SIZE },
+      { domain, cursor: pages.cursor, limit: PAGE_SIZE },
       {
-        refetchInterval: cursors.length === 0 ? LIVE_REFRESH_MS : false,
+        refetchInterval: pages.isNewest ? LIVE_REFRESH_MS : false,
         placeholderData: keepPreviousData,
       },
     ),
@@ -51,7 +51,7 @@ export function ConflictList({ domain, count }: { domain: DomainName; count: num
       {page.isError && (
         <ErrorNote message={`Could not read the conflicts: ${page.error.message}`} />
       )}
-      {page.data && items.length === 0 && cursors.length === 0 ? (
+      {page.data && items.length === 0 && pages.isNewest ? (
         <p className="text-sm text-slate-400" data-testid="conflicts-empty">
           No conflict: no row was written on both sides at once.
         </p>
@@ -98,13 +98,13 @@ export function ConflictList({ domain, count }: { domain: DomainName; count: num
             })}
           </ul>
           <Pager
-            page={cursors.length + 1}
-            hasNewer={cursors.length > 0}
+            page={pages.page}
+            hasNewer={!pages.isNewest}
             hasOlder={page.data?.nextCursor !== undefined}
-            onNewer={() => setCursors((c) => c.slice(0, -1))}
+            onNewer={pages.newer}
             onOlder={() => {
               const next = page.data?.nextCursor;
-              if (next !== undefined) setCursors((c) => [...c, next]);
+              if (next !== undefined) pages.older(next);
             }}
           />
         </div>

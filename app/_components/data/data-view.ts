@@ -1,7 +1,6 @@
-import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "@/server/routers/index";
+import type { RouterOutputs } from "../router-types";
 
-type Outputs = inferRouterOutputs<AppRouter>;
+type Outputs = RouterOutputs;
 
 /** A domain's data status as `data.status` returns it. */
 export type DataStatusView = NonNullable<Outputs["data"]["status"]>;

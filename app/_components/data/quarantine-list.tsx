@@ -8,10 +8,10 @@ import { LIVE_REFRESH_MS } from "../live";
 import { useCan } from "../operator-context";
 import { TimeAgo } from "../time-ago";
 import { useTRPC } from "../trpc-provider";
+import { Pager, useKeysetPages } from "../ui/pager";
 import { ConfirmAction } from "./confirm-action";
 import { DIRECTION_LABELS, formatCount, formatKey } from "./data-format";
 import { imageOf, type QuarantineEntryView } from "./data-view";
-import { Pager } from "./pager";
 
 const PAGE_SIZE = 20;
 type Filter = "open" | "retry_requested" | "resolved" | "all";
@@ -34,13 +34,13 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
   const queryClient = useQueryClient();
   const canOperate = useCan("operator");
   const [filter, setFilter] = useState<Filter>("open");
-  const [cursors, setCursors] = useState<number[]>([]);
+  const pages = useKeysetPages<number>();
   const [inspecting, setInspecting] = useState<number | null>(null);
   const page = useQuery(
     trpc.data.quarantine.queryOptions(
-      { domain, status: filter, cursor: cursors.at(-1), limit: PAGE_SIZE },
+      { domain, status: filter, cursor: pages.cursor, limit: PAGE_SIZE },
       {
-        refetchInterval: cursors.length === 0 ? LIVE_REFRESH_MS : false,
+        refetchInterval: pages.isNewest ? LIVE_REFRESH_MS : false,
         placeholderData: keepPreviousData,
       },
     ),
@@ -74,7 +74,7 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
             value={filter}
             onChange={(e) => {
               setFilter(e.target.value as Filter);
-              setCursors([]);
+              pages.reset();
               setInspecting(null);
             }}
             className="rounded border border-slate-700 bg-slate-950 px-2 py-1 text-sm text-slate-200"
@@ -102,7 +102,7 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
         <ErrorNote message={`Could not read the quarantine: ${page.error.message}`} />
       )}
       {retry.error && <ErrorNote message={retry.error.message} />}
-      {page.data && items.length === 0 && cursors.length === 0 ? (
+      {page.data && items.length === 0 && pages.isNewest ? (
         <p className="text-sm text-slate-400" data-testid="quarantine-empty">
           {filter === "open"
             ? "Nothing quarantined: every change was applied."
@@ -178,13 +178,13 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
             </tbody>
           </table>
           <Pager
-            page={cursors.length + 1}
-            hasNewer={cursors.length > 0}
+            page={pages.page}
+            hasNewer={!pages.isNewest}
             hasOlder={page.data?.nextCursor !== undefined}
-            onNewer={() => setCursors((c) => c.slice(0, -1))}
+            onNewer={pages.newer}
             onOlder={() => {
               const next = page.data?.nextCursor;
-              if (next !== undefined) setCursors((c) => [...c, next]);
+              if (next !== undefined) pages.older(next);
             }}
           />
         </div>

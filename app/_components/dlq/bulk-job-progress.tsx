@@ -3,12 +3,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { ErrorNote } from "../error-note";
+import type { RouterOutputs } from "../router-types";
 import { useTRPC } from "../trpc-provider";
 
-type Job = {
-  jobId: string;
-  job: { action: string; acted: number; scanned: number; done: boolean; progress: number };
-};
+/** A bulk job as `dlq.startBulk`, `dlq.stepBulk` and `dlq.unfinishedJobs` return it. */
+export type Job = Pick<RouterOutputs["dlq"]["startBulk"], "jobId" | "job">;
 
 /**
  * Drives a bulk job step by step while mounted, with a progress bar. The job lives on the server,

@@ -7,7 +7,7 @@ import { ErrorNote } from "../error-note";
 import { LIVE_REFRESH_MS } from "../live";
 import { useCan } from "../operator-context";
 import { useTRPC } from "../trpc-provider";
-import { BulkJobProgress } from "./bulk-job-progress";
+import { BulkJobProgress, type Job } from "./bulk-job-progress";
 import { DeadLetterPanel } from "./dlq-entry-panel";
 import { type DlqFilterState, DlqFilters, noDlqFilter, toFilterInput } from "./dlq-filters";
 import { PurgeQueueButton } from "./purge-queue-button";
@@ -31,7 +31,7 @@ function Browser() {
   const [cursors, setCursors] = useState<string[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [inspecting, setInspecting] = useState<string | null>(null);
-  const [job, setJob] = useState<{ jobId: string; job: never } | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
   const unfinished = useQuery(trpc.dlq.unfinishedJobs.queryOptions());
   const filterInput = toFilterInput(filter);
   const page = useQuery({
@@ -67,7 +67,7 @@ function Browser() {
     }),
   );
   const startBulk = useMutation(
-    trpc.dlq.startBulk.mutationOptions({ onSuccess: (started) => setJob(started as never) }),
+    trpc.dlq.startBulk.mutationOptions({ onSuccess: (started) => setJob(started) }),
   );
 
   function choose(next: string) {
@@ -139,7 +139,7 @@ function Browser() {
             type="button"
             disabled={!canReplay}
             className={`${button} bg-amber-400 text-slate-950`}
-            onClick={() => setJob(resumable[0] as never)}
+            onClick={() => setJob(resumable[0] ?? null)}
           >
             Resume
           </button>

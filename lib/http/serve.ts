@@ -1,28 +1,27 @@
 import type { FastifyInstance } from "fastify";
+import type { Readiness } from "@/lib/process/http-probes";
 
 /**
- * Listens and closes gracefully on SIGTERM/SIGINT: stop accepting, finish requests in flight,
- * then run `onClose` (pools, Redis). A second signal, or 10 s, forces the exit.
+ * Listens with the platform's timeouts; while the process is not ready (starting or stopping)
+ * its /readyz answers 503 whatever the app's own checks say. Closing is the lifecycle's
+ * (lib/process/lifecycle.ts): `app.close()` then lets requests in flight finish.
  */
 export async function serve(
   app: FastifyInstance,
   where: { host: string; port: number },
-  onClose: () => Promise<void> = async () => {},
+  readiness: Readiness,
 ): Promise<void> {
   app.server.keepAliveTimeout = 65_000;
   app.server.headersTimeout = 66_000;
   app.server.requestTimeout = 30_000;
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.routeOptions.url === "/readyz" && !readiness.ready) {
+      return reply.code(503).send({ status: "not ready", reason: "stopping" });
+    }
+  });
+  // a client told to close reconnects, through the load balancer, to a pod that is not stopping
+  app.addHook("onSend", async (_request, reply) => {
+    if (!readiness.ready) reply.header("connection", "close");
+  });
   await app.listen(where);
-  let closing = false;
-  const stop = async (signal: string) => {
-    if (closing) process.exit(1);
-    closing = true;
-    app.log.info({ signal }, "closing");
-    setTimeout(() => process.exit(1), 10_000).unref();
-    await app.close();
-    await onClose();
-    process.exit(0);
-  };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
 }

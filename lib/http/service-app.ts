@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Redis } from "ioredis";
 import type pg from "pg";
+import type { Registry } from "prom-client";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
 import { makeShadowAware } from "@/lib/db/shadow-run";
 import { registerErrorHandling } from "@/lib/http/error-handler";
@@ -17,6 +18,8 @@ export type ServiceAppOptions = {
   logger?: FastifyServerOptions["logger"];
   /** Largest accepted request body. */
   bodyLimit?: number;
+  /** The registry served on /metrics: the process's own in a main; a fresh one per app in tests. */
+  registry?: Registry;
 };
 
 async function check(name: string, probe: () => Promise<unknown>, timeoutMs = 1_000) {
@@ -55,7 +58,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
   makeShadowAware(options.pool);
   registerErrorHandling(app);
   await app.register(serviceAuth, { key: options.key, audience: options.name });
-  registerHttpMetrics(app, createMetricsRegistry(options.name));
+  registerHttpMetrics(app, options.registry ?? createMetricsRegistry(options.name));
   app.get("/healthz", async () => ({ status: "ok", service: options.name }));
   app.get("/readyz", async (_request, reply) => {
     const checks = await Promise.all([

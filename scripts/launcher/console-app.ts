@@ -1,14 +1,15 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { ChildSpec } from "./child-process";
 import { spawnChild } from "./child-process";
-import { httpAnswers } from "./probes";
+import { httpOk } from "./probes";
 import type { ProcessEntry } from "./supervisor";
 
 export type ConsoleOptions = {
   root: string;
   port: number;
-  /** The address `next start` binds (HOST; loopback by default). */
+  /** The address the console binds (HOST; loopback by default). */
   host: string;
   /** The full environment of the console process. */
   env: Record<string, string>;
@@ -32,9 +33,21 @@ export function consoleBuild(options: ConsoleOptions): ChildSpec {
   };
 }
 
-/** `next start` on the console's port and address. */
+/** The console's server (scripts/console-server.ts: Next.js on the process lifecycle), with the
+ * OpenTelemetry preload once it exists, on the console's port and address (`next start`'s flags). */
 export function consoleArgs(options: Pick<ConsoleOptions, "root" | "port" | "host">): string[] {
-  return [nextCli(options.root), "start", "-p", String(options.port), "-H", options.host];
+  const tsx = createRequire(path.join(options.root, "package.json")).resolve("tsx");
+  const preload = path.join(options.root, "lib/observability/preload.ts");
+  return [
+    "--import",
+    tsx,
+    ...(existsSync(preload) ? ["--import", preload] : []),
+    path.join(options.root, "scripts/console-server.ts"),
+    "-p",
+    String(options.port),
+    "-H",
+    options.host,
+  ];
 }
 
 /** Where to knock to see the console up: a wildcard address is answered on loopback. */
@@ -43,20 +56,25 @@ function probeHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-/** The console in production mode (`next start`), ready once it answers HTTP. */
+/** The console in production mode, ready once its /readyz answers 200 (Next.js prepared). */
 export function consoleEntry(options: ConsoleOptions): ProcessEntry {
   return {
     name: "console",
-    // its first answer renders pages; on a loaded machine that took over a minute
+    // preparing Next.js on a loaded machine took over a minute
     readyTimeoutMs: 120_000,
-    ready: () => httpAnswers(`http://${probeHost(options.host)}:${options.port}/`),
+    ready: () => httpOk(`http://${probeHost(options.host)}:${options.port}/readyz`),
     start: () =>
       spawnChild({
         name: "console",
         command: process.execPath,
         args: consoleArgs(options),
         cwd: options.root,
-        env: options.env,
+        env: {
+          NODE_ENV: "production",
+          SHUTDOWN_DELAY_MS: "0",
+          ...options.env,
+          OTEL_SERVICE_NAME: "console",
+        },
         write: options.write,
       }),
   };

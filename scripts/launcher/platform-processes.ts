@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { databaseUrlFor } from "@/lib/config/parse-env";
+import { WORKER_ADMIN_PORTS, type WorkerName } from "./admin-ports";
 import { spawnChild } from "./child-process";
 import type { PlatformRole } from "./database-roles";
 import { CONTROL_DATABASE } from "./databases";
@@ -50,9 +52,16 @@ export type PlatformContext = {
   databaseUrls: Record<PlatformRole, string>;
 };
 
+/** The OpenTelemetry preload (lib/observability/preload.ts), once it exists: traces for every process. */
+function preloadArgs(root: string): string[] {
+  const preload = path.join(root, "lib/observability/preload.ts");
+  return existsSync(preload) ? ["--import", preload] : [];
+}
+
 /**
  * A TypeScript entry point run by this Node.js with the tsx loader (no npx in between), connecting
- * to PostgreSQL as `role`.
+ * to PostgreSQL as `role`, named `name` in its traces. Locally nothing routes by readiness, so it
+ * drains at once on SIGTERM (SHUTDOWN_DELAY_MS 0) unless the launcher's environment says otherwise.
  */
 function tsxProcess(
   context: PlatformContext,
@@ -66,10 +75,32 @@ function tsxProcess(
     spawnChild({
       name,
       command: process.execPath,
-      args: ["--import", tsx, path.join(context.root, script)],
+      args: ["--import", tsx, ...preloadArgs(context.root), path.join(context.root, script)],
       cwd: context.root,
-      env: { ...context.env, DATABASE_URL: context.databaseUrls[role], ...env },
+      env: {
+        SHUTDOWN_DELAY_MS: "0",
+        ...context.env,
+        DATABASE_URL: context.databaseUrls[role],
+        OTEL_SERVICE_NAME: name,
+        ...env,
+      },
     });
+}
+
+/** A worker's own admin port (ADMIN_PORT) and readiness: its admin server's /readyz answers 200. */
+function workerEntry(
+  context: PlatformContext,
+  name: WorkerName,
+  script: string,
+  role: PlatformRole,
+  env: Record<string, string> = {},
+): ProcessEntry {
+  const port = WORKER_ADMIN_PORTS[name];
+  return {
+    name,
+    ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
+    start: tsxProcess(context, name, script, role, { ...env, ADMIN_PORT: String(port) }),
+  };
 }
 
 /** The legacy runtime reads the domains' states, to apply only the effects legacy owns (ADR 0011). */
@@ -106,38 +137,23 @@ export function gatewayEntry(context: PlatformContext): ProcessEntry {
 
 /** slo-guard: judges canaries against their SLO and drives rollout plans, through the console. */
 export function sloGuardEntry(context: PlatformContext, consolePort: number): ProcessEntry {
-  return {
-    name: "slo-guard",
-    ready: async () => true,
-    start: tsxProcess(context, "slo-guard", "workers/slo-guard.ts", "slo-guard", {
-      CONTROL_PLANE_URL: `http://127.0.0.1:${consolePort}`,
-    }),
-  };
+  return workerEntry(context, "slo-guard", "workers/slo-guard.ts", "slo-guard", {
+    CONTROL_PLANE_URL: `http://127.0.0.1:${consolePort}`,
+  });
 }
 
 /** The outbox relay for every producer database, the data sync, and one consumer per consuming service. */
 export function workerEntries(context: PlatformContext): ProcessEntry[] {
-  const started = async () => true;
   return [
-    {
-      name: "outbox-relay",
-      ready: started,
-      start: tsxProcess(context, "outbox-relay", "workers/outbox-relay.ts", "outbox-relay", {
-        OUTBOX_DATABASES: OUTBOX_DATABASES.join(","),
-      }),
-    },
-    {
-      // the demo's data moves at once; an operator pauses or throttles it on the domain page
-      name: "data-sync",
-      ready: started,
-      start: tsxProcess(context, "data-sync", "workers/data-sync.ts", "data-sync", {
-        DATA_SYNC_AUTO_BACKFILL: "1",
-      }),
-    },
-    ...CONSUMING_SERVICES.map((name) => ({
-      name: `${name}-consumer`,
-      ready: started,
-      start: tsxProcess(context, `${name}-consumer`, `services/${name}/consume.ts`, name),
-    })),
+    workerEntry(context, "outbox-relay", "workers/outbox-relay.ts", "outbox-relay", {
+      OUTBOX_DATABASES: OUTBOX_DATABASES.join(","),
+    }),
+    // the demo's data moves at once; an operator pauses or throttles it on the domain page
+    workerEntry(context, "data-sync", "workers/data-sync.ts", "data-sync", {
+      DATA_SYNC_AUTO_BACKFILL: "1",
+    }),
+    ...CONSUMING_SERVICES.map((name) =>
+      workerEntry(context, `${name}-consumer`, `services/${name}/consume.ts`, name),
+    ),
   ];
 }

@@ -7,24 +7,20 @@ import pino from "pino";
 import { resilientPool } from "@/lib/db/pool";
 import { runService } from "@/lib/http/run-service";
 import { buildGatewayApp } from "./app";
-import { API_GATEWAY_SERVICE, type GatewayConfig, loadGatewayConfig } from "./config";
+import { API_GATEWAY_SERVICE, loadGatewayConfig } from "./config";
 
-let config: GatewayConfig | undefined;
-const loadConfig = () => {
-  // biome-ignore lint/style/noProcessEnv: the entry hands its environment to the parser, once
-  config = loadGatewayConfig(process.env);
-  return config;
-};
+// biome-ignore lint/style/noProcessEnv: the entry hands its environment to the parser, once
+const loadConfig = () => loadGatewayConfig(process.env);
 
-await runService(API_GATEWAY_SERVICE.name, loadConfig, async (_env, logger) => {
-  const settings = config as GatewayConfig;
+await runService(API_GATEWAY_SERVICE.name, loadConfig, async (settings, logger) => {
+  const log = pino(logger);
   const pool = resilientPool(
     { connectionString: settings.databaseUrl, max: 4 },
-    pino(logger),
+    log,
     "keiko_control",
   );
   const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  redis.on("error", (error) => console.warn(`api-gateway: redis: ${error.message}`));
+  redis.on("error", (error) => log.warn({ err: error }, "redis connection error"));
   const app = await buildGatewayApp({
     settings,
     pool,

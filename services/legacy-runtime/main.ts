@@ -6,31 +6,21 @@ import { verificationKeyFrom } from "@/lib/auth/keys-from-env";
 import { DomainPlacement } from "@/lib/data-sync/placement";
 import { resilientPool } from "@/lib/db/pool";
 import { runService } from "@/lib/http/run-service";
+import { processMetrics } from "@/lib/observability/process-metrics";
 import { buildLegacyRuntimeApp } from "./app";
-import {
-  LEGACY_RUNTIME_SERVICE,
-  type LegacyRuntimeConfig,
-  loadLegacyRuntimeConfig,
-} from "./config";
+import { LEGACY_RUNTIME_SERVICE, loadLegacyRuntimeConfig } from "./config";
 
-let config: LegacyRuntimeConfig | undefined;
-const loadConfig = () => {
-  config = loadLegacyRuntimeConfig();
-  return config;
-};
-
-await runService(LEGACY_RUNTIME_SERVICE.name, loadConfig, async (_env, logger) => {
-  const settings = config as LegacyRuntimeConfig;
+await runService(LEGACY_RUNTIME_SERVICE.name, loadLegacyRuntimeConfig, async (config, logger) => {
   const pool = resilientPool(
-    { connectionString: settings.databaseUrl, max: 10 },
+    { connectionString: config.databaseUrl, max: 10 },
     pino(logger),
     "legacy-runtime",
   );
-  const redis = new Redis(settings.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
   // Where each domain is decides which cross-domain effects this runtime applies (ADR 0011).
-  const placement = settings.CONTROL_DATABASE_URL
+  const placement = config.CONTROL_DATABASE_URL
     ? new DomainPlacement({
-        databaseUrl: settings.CONTROL_DATABASE_URL,
+        databaseUrl: config.CONTROL_DATABASE_URL,
         logger: pino(logger).child({ component: "effect-placement" }),
       })
     : undefined;
@@ -39,8 +29,9 @@ await runService(LEGACY_RUNTIME_SERVICE.name, loadConfig, async (_env, logger) =
     db: drizzle(pool),
     pool,
     redis,
-    key: verificationKeyFrom(settings),
+    key: verificationKeyFrom(config),
     logger,
+    registry: processMetrics(LEGACY_RUNTIME_SERVICE.name),
     placement,
   });
   return {

@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
+import { TraceLink } from "./trace-link";
 import { useTRPC } from "./trpc-provider";
 
 const PAGE_SIZE = 25;
@@ -116,6 +117,7 @@ export function AuditLog() {
               <th className="px-4 py-3">Action</th>
               <th className="px-4 py-3">Target</th>
               <th className="px-4 py-3">Change</th>
+              <th className="px-4 py-3">Trace</th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-800" data-testid="audit-rows">
@@ -130,11 +132,14 @@ export function AuditLog() {
                 <td className="px-4 py-2 font-mono text-xs text-slate-300">
                   <Change before={row.before} after={row.after} />
                 </td>
+                <td className="px-4 py-2">
+                  <TraceLink traceId={row.traceId} />
+                </td>
               </tr>
             ))}
             {page.data?.items.length === 0 && (
               <tr>
-                <td colSpan={5} className="px-4 py-6 text-center text-slate-400">
+                <td colSpan={6} className="px-4 py-6 text-center text-slate-400">
                   Nothing matches these filters.
                 </td>
               </tr>

@@ -6,6 +6,7 @@ import { Suspense } from "react";
 import { DOMAIN_NAMES, type DomainName, DomainNameSchema } from "@/lib/contracts/domains";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
+import { TraceLink } from "./trace-link";
 import { useTRPC } from "./trpc-provider";
 
 function pretty(text: string | null | undefined): string {
@@ -59,6 +60,7 @@ function Report() {
                   {s.method} {s.path}
                 </span>
                 {s.route && <span className="text-slate-400">{s.route}</span>}
+                {s.traceId && <TraceLink traceId={s.traceId} />}
                 <span className="ml-auto text-slate-500">{new Date(s.at).toLocaleString()}</span>
               </header>
               <table className="w-full text-xs">

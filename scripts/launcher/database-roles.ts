@@ -76,7 +76,7 @@ export type RolePlan = {
 };
 
 /** History tables whose rows are never rewritten (drizzle/control/0001): append-only grants too. */
-export const APPEND_ONLY_TABLES = ["audit_log", "migration_events"];
+export const APPEND_ONLY_TABLES = ["audit_log", "migration_events", "timeline_events"];
 /** What the relay reads and marks in each producer's database (lib/events). */
 export const RELAY_TABLES = ["outbox", "redis_generations"];
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, ilike, lt, lte, type SQL } from "drizzle-orm";
 import type { ControlDb } from "@/server/db/client";
 import { auditLog } from "@/server/db/schema/audit";
+import { currentTraceId } from "@/server/timeline/request-trace";
 
 /** A transaction or the database itself: audit rows are written inside the caller's transaction. */
 type Writer = Pick<ControlDb, "insert">;
@@ -11,6 +12,8 @@ export type AuditEntry = {
   target: string;
   before?: unknown;
   after?: unknown;
+  /** The request's trace id; the one of the request being served unless told. */
+  traceId?: string | null;
 };
 
 /** Appends one audit row; call it in the same transaction as the change it records. */
@@ -21,6 +24,7 @@ export async function recordAudit(tx: Writer, entry: AuditEntry): Promise<void> 
     target: entry.target,
     before: entry.before ?? null,
     after: entry.after ?? null,
+    traceId: entry.traceId === undefined ? currentTraceId() : entry.traceId,
   });
 }
 

@@ -1,8 +1,10 @@
 import { GuardPromoteInputSchema, GuardRollbackInputSchema } from "@/lib/contracts/guard";
+import { TimelineRecordInputSchema } from "@/lib/contracts/timeline";
 import { DEFAULT_FENCE } from "@/server/data/write-fence";
 import { rollbackInTx, withRollbackFence } from "@/server/migration/migration-service";
 import { promoteRollout } from "@/server/rollout/rollout-service";
 import { guardState } from "@/server/slo/guard-state";
+import { recordTimelineEvent } from "@/server/timeline/record";
 import { internalProcedure, router } from "@/server/trpc";
 
 /** The actor every automatic change is recorded under. */
@@ -38,4 +40,10 @@ export const internalRouter = router({
         reason: "the hold was healthy",
       }),
     ),
+  /** What slo-guard's watcher saw (breaker transitions, DLQ spikes, parity drops), under its name. */
+  recordTimeline: internalProcedure("timeline:record")
+    .input(TimelineRecordInputSchema)
+    .mutation(async ({ ctx, input }) => {
+      await recordTimelineEvent(ctx.db, { ...input, source: ctx.service.sub });
+    }),
 });

@@ -1,18 +1,11 @@
+import type { RecordedTimelineKind } from "@/lib/contracts/timeline";
 import type { ControlDb } from "@/server/db/client";
 import { timelineEvents } from "@/server/db/schema/timeline";
 
 /** A transaction or the database itself. */
 type Writer = Pick<ControlDb, "insert">;
 
-export type TimelineKind =
-  | "breaker_transition"
-  | "dlq_spike"
-  | "parity_drop"
-  | "auto_rollback"
-  | "promotion"
-  | "data_sync"
-  | "argocd_sync"
-  | "argocd_rollback";
+export type TimelineKind = RecordedTimelineKind;
 
 export type TimelineEntry = {
   kind: TimelineKind;
@@ -24,6 +17,8 @@ export type TimelineEntry = {
   source: string;
   details?: unknown;
   traceId?: string;
+  /** When it happened, if not now (a breaker's transition time as the gateway saw it). */
+  at?: Date;
 };
 
 /** Appends one timeline row (things no other table records); see server/db/schema/timeline.ts. */
@@ -36,5 +31,6 @@ export async function recordTimelineEvent(tx: Writer, entry: TimelineEntry): Pro
     source: entry.source,
     details: entry.details ?? null,
     traceId: entry.traceId ?? null,
+    ...(entry.at && { at: entry.at }),
   });
 }

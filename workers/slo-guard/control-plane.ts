@@ -9,6 +9,7 @@ import {
   type GuardState,
   GuardStateSchema,
 } from "@/lib/contracts/guard";
+import type { TimelineRecordInput } from "@/lib/contracts/timeline";
 import { bearerHeader } from "@/lib/http/bearer-token";
 import type { AppRouter } from "@/server/routers/index";
 
@@ -20,6 +21,8 @@ export interface GuardControlPlane {
   guardState(): Promise<GuardState>;
   rollback(input: GuardRollbackInput): Promise<void>;
   promote(input: GuardPromoteInput): Promise<void>;
+  /** Records what the timeline watcher saw; absent: the guard watches nothing for the timeline. */
+  recordTimeline?(input: TimelineRecordInput): Promise<void>;
 }
 
 /** The guard's identity towards the control plane. */
@@ -27,7 +30,7 @@ export const GUARD_TOKEN_CLAIMS = {
   subject: "slo-guard",
   audience: "control-plane",
   serviceType: "worker",
-  permissions: ["migration:rollback", "rollout:promote"],
+  permissions: ["migration:rollback", "rollout:promote", "timeline:record"],
 } as const;
 
 const TOKEN_LIFETIME_SECONDS = 60;
@@ -82,6 +85,9 @@ export function createControlPlaneClient(options: ControlPlaneClientOptions): Gu
     },
     async promote(input) {
       await client.internal.promote.mutate(input, { signal: signal() });
+    },
+    async recordTimeline(input) {
+      await client.internal.recordTimeline.mutate(input, { signal: signal() });
     },
   };
 }

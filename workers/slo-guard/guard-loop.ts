@@ -15,6 +15,8 @@ import {
   type RollbackDecision,
 } from "./evaluate";
 import { GatewayStatsCache } from "./stats-cache";
+import { startTimelineWatch, type TimelineWatch } from "./timeline-watch";
+import type { TimelineWatchSettings } from "./timeline-watch-config";
 
 /** A refusal by the control plane because the guard's view was stale (tRPC CONFLICT). */
 function isConflict(error: unknown): boolean {
@@ -49,6 +51,8 @@ export type SloGuardOptions = {
   /** GuardState is read again this often, and right after every action. */
   stateRefreshMs?: number;
   onAction?: (event: GuardActionEvent) => void;
+  /** The timeline watcher's thresholds (defaults unless told); false: no watcher. */
+  timeline?: TimelineWatchSettings | false;
 };
 
 export type SloGuard = {
@@ -77,6 +81,8 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
   let stateFailing = false;
   let invalidLogged = false;
   const lastVerdicts = new Map<DomainName, DomainVerdict>();
+  // Breaker transitions, DLQ spikes and parity drops for the console's timeline (once subscribed).
+  let timelineWatch: TimelineWatch | null = null;
 
   function refreshState(): Promise<void> {
     // A read that started before an action may return the old state: read once more after it.
@@ -210,7 +216,9 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
     options.redis,
     options.prefix,
     (snapshot) => {
-      if (cache.put(snapshot)) evaluate();
+      if (!cache.put(snapshot)) return;
+      timelineWatch?.snapshot(snapshot);
+      evaluate();
     },
     (_message, error) => {
       // One line per process is enough to find a misbehaving gateway; the rest would be noise.
@@ -218,9 +226,21 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
       invalidLogged = true;
     },
   );
+  const recordTimeline = controlPlane.recordTimeline?.bind(controlPlane);
+  if (recordTimeline && options.timeline !== false) {
+    timelineWatch = startTimelineWatch({
+      redis: options.redis,
+      prefix: options.prefix,
+      record: recordTimeline,
+      logger,
+      settings: options.timeline,
+    });
+  }
   try {
     const stored = await readGatewayStats(options.redis, options.prefix);
-    for (const snapshot of stored.gateways) cache.put(snapshot);
+    for (const snapshot of stored.gateways) {
+      if (cache.put(snapshot)) timelineWatch?.baseline(snapshot);
+    }
   } catch (error) {
     logger.warn({ err: error }, "cannot read the stored gateway snapshots; waiting for the next");
   }
@@ -241,7 +261,7 @@ export async function startSloGuard(options: SloGuardOptions): Promise<SloGuard>
       clearInterval(evaluateTimer);
       clearInterval(refreshTimer);
       await subscription.close();
-      await Promise.allSettled([...inFlight, refreshing]);
+      await Promise.allSettled([...inFlight, refreshing, timelineWatch?.stop()]);
     },
     get state() {
       return state;

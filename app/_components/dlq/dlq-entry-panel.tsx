@@ -1,9 +1,10 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { ErrorNote } from "../error-note";
 import { useCan } from "../operator-context";
+import { TraceLink } from "../trace-link";
 import { useTRPC } from "../trpc-provider";
 
 function pretty(payload: string | null): string {
@@ -40,7 +41,7 @@ export function DeadLetterPanel(props: { aggregateType: string; id: string; onGo
   if (entry.isPending) return <p className="text-slate-400">Loading…</p>;
   if (entry.isError) return <ErrorNote message={entry.error.message} />;
   const e = entry.data;
-  const facts: Array<[string, string]> = [
+  const facts: Array<[string, ReactNode]> = [
     ["Event type", e.eventType ?? "—"],
     ["Event id", e.eventId ?? "—"],
     ["Group / consumer", `${e.group} / ${e.consumer}`],
@@ -48,7 +49,7 @@ export function DeadLetterPanel(props: { aggregateType: string; id: string; onGo
     ["Reason", e.reason],
     ["Original", `${e.originalStream} ${e.originalId}`],
     ["Replayed before", String(e.replayCount)],
-    ["Trace id", e.traceId ?? "—"],
+    ["Trace id", <TraceLink key="trace" traceId={e.traceId} full />],
     ["Dead-lettered", new Date(e.deadLetteredAt).toLocaleString()],
   ];
   return (

@@ -69,5 +69,9 @@ export const migrationEvents = pgTable(
     reason: text("reason").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("migration_events_domain_at").on(t.domain, t.at)],
+  (t) => [
+    index("migration_events_domain_at").on(t.domain, t.at),
+    // the whole-platform timeline reads the newest route changes of every domain
+    index("migration_events_at").on(t.at),
+  ],
 );

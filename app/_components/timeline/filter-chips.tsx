@@ -1,0 +1,93 @@
+"use client";
+
+import {
+  ALL_KINDS,
+  ALL_SEVERITIES,
+  KIND_LABELS,
+  type TimelineFilterState,
+  toggle,
+} from "./timeline-filters";
+
+function Chip(props: { label: string; on: boolean; onClick: () => void }) {
+  return (
+    <button
+      type="button"
+      aria-pressed={props.on}
+      onClick={props.onClick}
+      className={`rounded-full border px-3 py-1 text-xs ${
+        props.on
+          ? "border-sky-500 bg-sky-950 text-sky-100"
+          : "border-slate-700 text-slate-300 hover:bg-slate-800"
+      }`}
+    >
+      {props.label}
+    </button>
+  );
+}
+
+/** Kind and severity chips (none lit: all), a time range, and a way back to everything. */
+export function FilterChips(props: {
+  filters: TimelineFilterState;
+  onChange: (change: Partial<TimelineFilterState>) => void;
+  onClear: () => void;
+}) {
+  const { filters, onChange } = props;
+  const input = "mt-1 block rounded border border-slate-700 bg-slate-950 px-2 py-1 text-sm";
+  return (
+    <form
+      aria-label="timeline filters"
+      className="space-y-3"
+      onSubmit={(event) => event.preventDefault()}
+    >
+      <fieldset className="flex flex-wrap items-center gap-2" aria-label="kinds">
+        {ALL_KINDS.map((kind) => (
+          <Chip
+            key={kind}
+            label={KIND_LABELS[kind]}
+            on={filters.kinds.includes(kind)}
+            onClick={() => onChange({ kinds: toggle(filters.kinds, kind) })}
+          />
+        ))}
+      </fieldset>
+      <div className="flex flex-wrap items-end gap-3">
+        <fieldset className="flex items-center gap-2" aria-label="severities">
+          {ALL_SEVERITIES.map((severity) => (
+            <Chip
+              key={severity}
+              label={severity}
+              on={filters.severities.includes(severity)}
+              onClick={() => onChange({ severities: toggle(filters.severities, severity) })}
+            />
+          ))}
+        </fieldset>
+        <label className="text-xs text-slate-400">
+          From
+          <input
+            type="datetime-local"
+            name="from"
+            className={input}
+            value={filters.from}
+            onChange={(e) => onChange({ from: e.target.value })}
+          />
+        </label>
+        <label className="text-xs text-slate-400">
+          To
+          <input
+            type="datetime-local"
+            name="to"
+            className={input}
+            value={filters.to}
+            onChange={(e) => onChange({ to: e.target.value })}
+          />
+        </label>
+        <button
+          type="button"
+          onClick={props.onClear}
+          className="rounded px-3 py-1.5 text-sm text-slate-300 hover:bg-slate-800"
+        >
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}

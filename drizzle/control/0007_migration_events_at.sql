@@ -1,0 +1,1 @@
+CREATE INDEX "migration_events_at" ON "migration_events" USING btree ("at");

@@ -1,7 +1,7 @@
 /**
  * The console in production mode on the one process lifecycle (lib/process/lifecycle.ts), in
  * place of `next start`: GET /healthz, /readyz (503 once stopping) and /metrics beside Next.js's
- * handler; on SIGTERM readiness turns 503, requests in flight finish (event streams are cut at the
+ * handler; writes the domain rows a new control database lacks; on SIGTERM readiness turns 503, requests in flight finish (event streams are cut at the
  * bound), and it exits 0. Run after `next build`, with `next start`'s flags:
  * `node --import tsx scripts/console-server.ts -p 3000 -H 127.0.0.1`.
  */
@@ -17,6 +17,8 @@ import { answerProbe } from "@/lib/process/http-probes";
 import { closeServer, listen } from "@/lib/process/http-server";
 import { runProcess } from "@/lib/process/lifecycle";
 import { drainGraceMs } from "@/lib/process/lifecycle-settings";
+import { createControlDb } from "@/server/db/client";
+import { loadUpstreams, seedDomains } from "@/server/migration/domain-catalog";
 
 const ConsoleServerSettingsSchema = z.object({
   "--port": z.coerce
@@ -45,10 +47,22 @@ await runProcess({
     });
     // the console's own variables, checked now rather than on its first page (lib/config/console.ts)
     consoleEnv();
-    return { ...settings, PORT: settings["--port"], HOST: settings["--hostname"] };
+    return {
+      ...settings,
+      PORT: settings["--port"],
+      HOST: settings["--hostname"],
+      upstreams: loadUpstreams(process.env),
+    };
   },
   logLevel: (config) => config.LOG_LEVEL,
   start: async (config, lifecycle) => {
+    // a cluster has no launcher: the console writes the domain rows it misses (LEGACY_URL, SERVICE_URLS)
+    const control = createControlDb(consoleEnv().controlDatabaseUrl, 1);
+    try {
+      await seedDomains(control.db, config.upstreams);
+    } finally {
+      await control.pool.end();
+    }
     const app = next({ dev: false, dir: root, hostname: config.HOST, port: config.PORT });
     await app.prepare();
     const handle = app.getRequestHandler();

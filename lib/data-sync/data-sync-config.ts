@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { databaseUrlFor, parseEnv } from "@/lib/config/parse-env";
+import { DatabaseUrlsSchema, resolveDatabaseUrls } from "@/lib/config/database-urls";
+import { ConfigError, parseEnv } from "@/lib/config/parse-env";
 import { DOMAIN_NAMES, type DomainName, DomainNameSchema } from "@/lib/contracts/domains";
 
 const positiveInt = (fallback: number, max: number) =>
@@ -9,9 +10,13 @@ const databaseName = z.string().regex(/^[a-z_][a-z0-9_]*$/, "database names are 
 
 /** Environment of the data sync worker (workers/data-sync.ts). */
 export const DataSyncEnvSchema = z.object({
+  /** The server of every database that DATABASE_URLS does not name. */
   DATABASE_URL: z
-    .string({ error: "is required (the PostgreSQL server URL)" })
-    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://"),
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://")
+    .optional(),
+  /** `<database>=<url>` pairs: the databases that live on other servers (database-urls.ts). */
+  DATABASE_URLS: DatabaseUrlsSchema,
   CONTROL_DATABASE: databaseName.default("keiko_control"),
   LEGACY_DATABASE: databaseName.default("keiko_legacy"),
   /** `keiko_<domain>` unless set: a comma list of `<domain>=<database>` overrides (tests). */
@@ -43,7 +48,7 @@ export const DataSyncEnvSchema = z.object({
   DATA_VERIFY_RECHECK_MS: positiveInt(100, 60_000),
 });
 
-export type DataSyncConfig = z.infer<typeof DataSyncEnvSchema> & {
+export type DataSyncConfig = Omit<z.infer<typeof DataSyncEnvSchema>, "DATABASE_URLS"> & {
   controlUrl: string;
   legacyUrl: string;
   serviceUrls: Record<DomainName, string>;
@@ -51,28 +56,30 @@ export type DataSyncConfig = z.infer<typeof DataSyncEnvSchema> & {
 
 /** Reads the worker's configuration once; a bad value throws one line naming the variable. */
 export function loadDataSyncConfig(env: Record<string, string | undefined>): DataSyncConfig {
-  const parsed = parseEnv(DataSyncEnvSchema, env);
+  const { DATABASE_URLS, ...parsed } = parseEnv(DataSyncEnvSchema, env);
   const overrides = new Map<string, string>();
   for (const pair of parsed.SERVICE_DATABASES.split(",").filter(Boolean)) {
     const [domain, database] = pair.split("=").map((part) => part.trim());
     const name = databaseName.safeParse(database);
     if (!domain || !(DOMAIN_NAMES as readonly string[]).includes(domain) || !name.success) {
-      throw new Error(
+      throw new ConfigError(
         `invalid configuration: SERVICE_DATABASES: expected <domain>=<database>, got "${pair}"`,
       );
     }
     overrides.set(domain, name.data);
   }
-  const serviceUrls = Object.fromEntries(
-    DOMAIN_NAMES.map((domain) => [
-      domain,
-      databaseUrlFor(parsed.DATABASE_URL, overrides.get(domain) ?? `keiko_${domain}`),
-    ]),
-  ) as Record<DomainName, string>;
+  const serviceDatabases = DOMAIN_NAMES.map((domain) => overrides.get(domain) ?? `keiko_${domain}`);
+  const urls = resolveDatabaseUrls(
+    [parsed.CONTROL_DATABASE, parsed.LEGACY_DATABASE, ...serviceDatabases],
+    { serverUrl: parsed.DATABASE_URL, urls: DATABASE_URLS },
+  );
+  const urlOf = (database: string) => urls[database] as string;
   return {
     ...parsed,
-    controlUrl: databaseUrlFor(parsed.DATABASE_URL, parsed.CONTROL_DATABASE),
-    legacyUrl: databaseUrlFor(parsed.DATABASE_URL, parsed.LEGACY_DATABASE),
-    serviceUrls,
+    controlUrl: urlOf(parsed.CONTROL_DATABASE),
+    legacyUrl: urlOf(parsed.LEGACY_DATABASE),
+    serviceUrls: Object.fromEntries(
+      DOMAIN_NAMES.map((domain, index) => [domain, urlOf(serviceDatabases[index] as string)]),
+    ) as Record<DomainName, string>,
   };
 }

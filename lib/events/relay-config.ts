@@ -1,14 +1,19 @@
 import { z } from "zod";
-import { databaseUrlFor, parseEnv } from "@/lib/config/parse-env";
+import { DatabaseUrlsSchema, resolveDatabaseUrls } from "@/lib/config/database-urls";
+import { parseEnv } from "@/lib/config/parse-env";
 
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
 /** Environment of the outbox relay worker (workers/outbox-relay.ts). */
 export const OutboxRelayEnvSchema = z.object({
+  /** The server of every relayed database that DATABASE_URLS does not name. */
   DATABASE_URL: z
-    .string({ error: "is required (the PostgreSQL server URL)" })
-    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://"),
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://")
+    .optional(),
+  /** `<database>=<url>` pairs: the relayed databases that live on other servers (database-urls.ts). */
+  DATABASE_URLS: DatabaseUrlsSchema,
   /** Comma-separated databases whose `outbox` this process relays (one relay loop set each). */
   OUTBOX_DATABASES: z
     .string()
@@ -46,18 +51,19 @@ export const OutboxRelayEnvSchema = z.object({
 });
 
 /** The relay worker's configuration, with one URL per relayed database. */
-export type OutboxRelayConfig = z.infer<typeof OutboxRelayEnvSchema> & {
+export type OutboxRelayConfig = Omit<z.infer<typeof OutboxRelayEnvSchema>, "DATABASE_URLS"> & {
   databases: Array<{ name: string; url: string }>;
 };
 
 /** Reads the relay's configuration once; a bad value throws one line naming the variable. */
 export function loadOutboxRelayConfig(env: Record<string, string | undefined>): OutboxRelayConfig {
-  const parsed = parseEnv(OutboxRelayEnvSchema, env);
+  const { DATABASE_URLS, ...parsed } = parseEnv(OutboxRelayEnvSchema, env);
+  const urls = resolveDatabaseUrls(parsed.OUTBOX_DATABASES, {
+    serverUrl: parsed.DATABASE_URL,
+    urls: DATABASE_URLS,
+  });
   return {
     ...parsed,
-    databases: parsed.OUTBOX_DATABASES.map((name) => ({
-      name,
-      url: databaseUrlFor(parsed.DATABASE_URL, name),
-    })),
+    databases: parsed.OUTBOX_DATABASES.map((name) => ({ name, url: urls[name] as string })),
   };
 }

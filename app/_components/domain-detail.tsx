@@ -6,7 +6,7 @@ import type { DomainName } from "@/lib/contracts/domains";
 import { DataPanel } from "./data/data-panel";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
-import { LIVE_REFRESH_MS } from "./live";
+import { useLiveChanges } from "./live";
 import { RolloutPanel } from "./rollout-panel";
 import { SloPolicyForm } from "./slo-policy-form";
 import { StateBadge, StatePipeline } from "./state-badge";
@@ -15,8 +15,9 @@ import { useTRPC } from "./trpc-provider";
 
 export function DomainDetail({ name }: { name: DomainName }) {
   const trpc = useTRPC();
+  const live = useLiveChanges();
   const query = useQuery(
-    trpc.migration.get.queryOptions({ domain: name }, { refetchInterval: LIVE_REFRESH_MS }),
+    trpc.migration.get.queryOptions({ domain: name }, { refetchInterval: live.refetchInterval }),
   );
   if (query.isPending) return <p className="text-slate-400">Loading {name}…</p>;
   if (query.isError)

@@ -7,7 +7,7 @@ import { DataHealthSummary } from "./data/data-health-badge";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
 import { GuardAlerts } from "./guard-alerts";
-import { LIVE_REFRESH_MS } from "./live";
+import { LIVE_REFRESH_MS, useLiveChanges } from "./live";
 import { ParityBadge } from "./parity-badge";
 import { RolloutStatus } from "./rollout-status";
 import { StateBadge, StatePipeline } from "./state-badge";
@@ -16,9 +16,11 @@ import { useTRPC } from "./trpc-provider";
 
 export function MigrationBoard() {
   const trpc = useTRPC();
+  const live = useLiveChanges();
   const board = useQuery(
-    trpc.migration.board.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
+    trpc.migration.board.queryOptions(undefined, { refetchInterval: live.refetchInterval }),
   );
+  // The data sync's state is not in the change stream (it lives in its own worker's tables).
   const data = useQuery(
     trpc.data.overview.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
   );
@@ -27,7 +29,7 @@ export function MigrationBoard() {
     return <ErrorNote message={`Could not load the board: ${board.error.message}`} />;
   const { domains, progress, alerts } = board.data;
   return (
-    <div className="space-y-8">
+    <div className="space-y-8" data-live={live.connected ? "push" : "poll"}>
       <GuardAlerts alerts={alerts} />
       <section aria-label="overall progress" className="grid gap-4 sm:grid-cols-3">
         <Stat

@@ -1,4 +1,6 @@
 import { OperatorsAdmin } from "@/app/_components/operators-admin";
+import { PageHeader } from "@/app/_components/ui/page-header";
+import { WallTokenAdmin } from "@/app/_components/wall/wall-token-admin";
 import { roleAtLeast } from "@/lib/contracts/operators";
 import { sessionOperator } from "@/server/auth/session-operator";
 
@@ -6,14 +8,15 @@ export default async function OperatorsPage() {
   const operator = await sessionOperator();
   return (
     <>
-      <header className="mb-6">
-        <h1 className="text-2xl font-semibold tracking-tight">Operators</h1>
-        <p className="text-sm text-slate-400">
-          Who can sign in, and what they may do: viewer &lt; operator &lt; admin.
-        </p>
-      </header>
+      <PageHeader
+        title="Operators"
+        description="Who can sign in, and what they may do: viewer < operator < admin."
+      />
       {operator && roleAtLeast(operator.role, "admin") ? (
-        <OperatorsAdmin />
+        <>
+          <OperatorsAdmin />
+          <WallTokenAdmin />
+        </>
       ) : (
         <p
           role="alert"

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ErrorNote } from "../error-note";
-import { LIVE_REFRESH_MS } from "../live";
+import { useLiveChanges } from "../live";
 import { useCan } from "../operator-context";
 import { useTRPC } from "../trpc-provider";
 import { UpstreamChart } from "./upstream-chart";
@@ -17,8 +17,9 @@ export function ResilienceDashboard() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const isAdmin = useCan("admin");
+  const live = useLiveChanges();
   const stats = useQuery(
-    trpc.gateway.stats.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
+    trpc.gateway.stats.queryOptions(undefined, { refetchInterval: live.refetchInterval }),
   );
   const force = useMutation(
     trpc.gateway.forceBreaker.mutationOptions({

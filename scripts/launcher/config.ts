@@ -43,6 +43,22 @@ export const LauncherEnvSchema = z.object({
   KEIKO_EMBEDDED: optional(flag).default(false),
   KEIKO_DATA_DIR: optional(z.string()).default(".data"),
   PATH: optional(z.string()).default(""),
+  /** The local Prometheus's port (prometheus.ts); unused when PROMETHEUS_URL is set. */
+  PROMETHEUS_PORT: optional(PortSchema).default(9090),
+  /** Another Prometheus for the console's charts: the launcher then starts none of its own. */
+  PROMETHEUS_URL: optional(
+    z
+      .url({ message: "must be an http:// URL such as http://127.0.0.1:9090" })
+      .refine((v) => /^https?:\/\//.test(v), { message: "must start with http:// or https://" }),
+  ),
+});
+
+/** What the Prometheus wiring of the stack reads from the environment it is given. */
+export const PrometheusEnvSchema = LauncherEnvSchema.pick({
+  PROMETHEUS_PORT: true,
+  PROMETHEUS_URL: true,
+  KEIKO_DATA_DIR: true,
+  PATH: true,
 });
 
 /** Everything the launcher needs, resolved once at start. */

@@ -1,6 +1,7 @@
 import { consoleEntry } from "./console-app";
 import type { PlatformRole } from "./database-roles";
 import { gatewayEntry, serviceEntries, sloGuardEntry, workerEntries } from "./platform-processes";
+import { localPrometheus } from "./prometheus-stack";
 import type { ProcessEntry } from "./supervisor";
 
 /** What every process of the stack needs to know, once PostgreSQL and Redis are there. */
@@ -21,7 +22,14 @@ export type StackContext = {
  */
 export function stackProcesses(context: StackContext): ProcessEntry[] {
   const platform = { root: context.root, env: context.env, databaseUrls: context.databaseUrls };
+  const prometheus = localPrometheus({
+    root: context.root,
+    env: context.env,
+    consolePort: context.port,
+  });
+  if (prometheus.note) console.log(`[launcher] ${prometheus.note}`);
   return [
+    ...prometheus.entries,
     ...serviceEntries(platform),
     gatewayEntry(platform),
     ...workerEntries(platform),
@@ -29,7 +37,7 @@ export function stackProcesses(context: StackContext): ProcessEntry[] {
       root: context.root,
       port: context.port,
       host: context.host,
-      env: { ...context.env, DATABASE_URL: context.databaseUrls.console },
+      env: { ...context.env, DATABASE_URL: context.databaseUrls.console, ...prometheus.consoleEnv },
     }),
     sloGuardEntry(platform, context.port),
   ];

@@ -1,0 +1,5 @@
+import { ObservabilityDashboard } from "@/app/_components/observability/observability-dashboard";
+
+export default function ObservabilityPage() {
+  return <ObservabilityDashboard />;
+}

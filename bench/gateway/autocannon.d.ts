@@ -17,6 +17,13 @@ declare module "autocannon" {
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;
+    /** Requests sent in turn on every connection. */
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+    }>;
   }
 
   /** Percentiles and moments of one measure (latency in whole milliseconds, requests per second). */

@@ -23,6 +23,8 @@ export type LoadSpec = {
   warmupS: number;
   /** `paced` at this many requests/s; closed loop (as fast as possible) when absent. */
   rate?: number;
+  /** Request headers sent with every request. */
+  headers?: Record<string, string>;
 };
 
 export type CpuShare = {
@@ -87,6 +89,7 @@ async function closedLoop(spec: LoadSpec, seconds: number, latencies?: hdr.Histo
     pipelining: 1,
     timeout: 10,
     duration: seconds,
+    headers: spec.headers,
   });
   if (latencies) {
     run.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
@@ -118,7 +121,13 @@ async function paced(spec: LoadSpec, rate: number, seconds: number, latencies?: 
   const send = () => {
     const started = performance.now();
     const call = pool
-      .request({ method: "GET", path, headersTimeout: 10_000, bodyTimeout: 10_000 })
+      .request({
+        method: "GET",
+        path,
+        headers: spec.headers,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      })
       .then(async (response) => {
         await response.body.arrayBuffer();
         if (response.statusCode >= 200 && response.statusCode < 300) {

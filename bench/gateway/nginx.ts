@@ -1,5 +1,5 @@
 /**
- * nginx as the reference proxy: one worker, proxy_pass to the benchmark's upstream over a
+ * nginx as the reference proxy: one worker (or more), proxy_pass to the benchmark's upstream over a
  * keep-alive pool, configuration and temporary files in a directory of its own.
  */
 import { spawnSync } from "node:child_process";
@@ -37,10 +37,15 @@ export function nginxVersion(bin: string): string {
   return text.replace(/^nginx version:\s*/, "") || "nginx (version unknown)";
 }
 
-/** The configuration: 1 worker, keep-alive to clients and to the upstream, no access log. */
-export function nginxConfig(dir: string, listenPort: number, upstreamPort: number): string {
+/** The configuration: `workers` workers, keep-alive to clients and to the upstream, no access log. */
+export function nginxConfig(
+  dir: string,
+  listenPort: number,
+  upstreamPort: number,
+  workers = 1,
+): string {
   const tmp = (name: string) => path.join(dir, name);
-  return `worker_processes 1;
+  return `worker_processes ${workers};
 daemon off;
 pid ${tmp("nginx.pid")};
 error_log stderr warn;
@@ -93,17 +98,18 @@ export async function startNginx(
   listenPort: number,
   upstreamPort: number,
   probePath: string,
+  workers = 1,
 ): Promise<Nginx> {
   const dir = mkdtempSync(path.join(tmpdir(), "keiko-bench-nginx-"));
   const conf = path.join(dir, "nginx.conf");
-  writeFileSync(conf, nginxConfig(dir, listenPort, upstreamPort));
+  writeFileSync(conf, nginxConfig(dir, listenPort, upstreamPort, workers));
   const child = startChild("nginx", bin, ["-p", `${dir}/`, "-c", conf]);
   const stop = async () => {
     // the workers, named before the master goes (they would be re-parented after)
-    const workers = child.done ? [] : childPids(child.pid);
+    const workerPids = child.done ? [] : childPids(child.pid);
     // SIGQUIT: graceful shutdown of master and worker
     await child.stop("SIGQUIT", 3_000);
-    for (const pid of workers) {
+    for (const pid of workerPids) {
       try {
         // only if still an nginx process (a pid is reused once its process is gone)
         if (readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("nginx")) {

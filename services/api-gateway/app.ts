@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Server, ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from "node:http";
 import type { Socket } from "node:net";
 import { drizzle } from "drizzle-orm/node-postgres";
 import Fastify, {
@@ -11,6 +17,7 @@ import Fastify, {
 } from "fastify";
 import type { Redis } from "ioredis";
 import type pg from "pg";
+import type { Histogram } from "prom-client";
 import { sharedSecretKey } from "@/lib/auth/service-keys";
 import { errorBody } from "@/lib/contracts/errors";
 import { registerErrorHandling } from "@/lib/http/error-handler";
@@ -78,7 +85,32 @@ declare module "fastify" {
   }
 }
 
-const PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+const PROXIED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** The gateway's own endpoints, served by Fastify; every other path is proxied. */
+const OWN_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+function ownEndpoint(request: IncomingMessage): boolean {
+  if (!PROXIED_METHODS.has(request.method ?? "")) return true;
+  const url = request.url ?? "";
+  const queryAt = url.indexOf("?");
+  return OWN_PATHS.has(queryAt === -1 ? url : url.slice(0, queryAt));
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * The node:http server: the proxied path goes straight to the proxy (no Fastify request,
+ * reply, hooks or body parser per call: issue 11), the gateway's own endpoints and anything
+ * unroutable (other methods) to Fastify. The proxy is set once the app is built.
+ */
+function gatewayServer(fastify: Handler, options: ServerOptions, proxied: () => Handler | null) {
+  return createServer(options, (request, response) => {
+    const proxy = proxied();
+    if (proxy === null || ownEndpoint(request)) fastify(request, response);
+    else proxy(request, response);
+  });
+}
 
 export function breakerSettingsOf(settings: GatewaySettings): BreakerSettings {
   return {
@@ -167,7 +199,10 @@ function answerExpectations(server: Server, bodyLimit: number): void {
  */
 export async function buildGatewayApp(options: GatewayAppOptions): Promise<FastifyInstance> {
   const { settings, redis } = options;
+  let proxied: Handler | null = null;
   const app = Fastify({
+    serverFactory: (handler, serverOptions) =>
+      gatewayServer(handler, serverOptions as ServerOptions, () => proxied),
     logger: options.logger ?? false,
     bodyLimit: settings.GATEWAY_BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
@@ -187,6 +222,9 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
   const registry = createMetricsRegistry("api-gateway");
   registerHttpMetrics(app, registry);
   const metrics = createGatewayMetrics(registry);
+  const requestDuration = registry.getSingleMetric("http_server_request_duration_seconds") as
+    | Histogram<"route" | "method" | "status">
+    | undefined;
 
   const key = sharedSecretKey(settings.SERVICE_TOKEN_SECRET);
   const upstreams = new Upstreams({
@@ -234,6 +272,8 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
     operatorKey: key,
     shadow,
     logger: log,
+    bodyLimitBytes: settings.GATEWAY_BODY_LIMIT_BYTES,
+    requestDuration,
   });
   const publisher = new StatsPublisher({
     redis,
@@ -286,12 +326,6 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
     });
   });
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  app.route({
-    method: PROXIED_METHODS,
-    url: "/*",
-    handler: (request, reply) => proxy.handle(request, reply),
-  });
+  proxied = (request, response) => proxy.serve(request, response);
   return app;
 }

@@ -45,8 +45,20 @@ export function userKeyOf(headers: IncomingHttpHeaders, clientIp: string): strin
  * is part of the hash so the first canary users differ from one domain to the next.
  */
 export function canaryBucket(domain: string, userKey: string): number {
-  return createHash("sha256").update(`${domain}\0${userKey}`).digest().readUInt32BE(0) % 100;
+  const key = `${domain}\0${userKey}`;
+  let bucket = knownBuckets.get(key);
+  if (bucket === undefined) {
+    bucket = createHash("sha256").update(key).digest().readUInt32BE(0) % 100;
+    // a bounded memo: the bucket is a pure function, so forgetting all of them at once is safe
+    if (knownBuckets.size >= KNOWN_BUCKETS_LIMIT) knownBuckets.clear();
+    knownBuckets.set(key, bucket);
+  }
+  return bucket;
 }
+
+/** Users seen recently: a SHA-256 per request (the canary's hot path) only for a new user. */
+const KNOWN_BUCKETS_LIMIT = 50_000;
+const knownBuckets = new Map<string, number>();
 
 export type Plan = {
   /** The side that should answer the client. */

@@ -55,6 +55,12 @@ export const GatewayEnvSchema = z.object({
    * the first snapshot that proves it: half a second keeps its breach-to-rollback median under 1 s.
    */
   GATEWAY_STATS_PUBLISH_MS: integer(500, 100, 60_000),
+  /**
+   * Gateway processes on the one port (node:cluster, ./cluster.ts); 1 serves in the process
+   * itself. Each worker is a whole gateway: its own breakers, statistics (published under its
+   * own id, summed by every reader), route watcher and override subscription.
+   */
+  GATEWAY_WORKERS: integer(1, 1, 64),
 });
 
 export type GatewayConfig = ServiceEnv &

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
@@ -7,6 +6,7 @@ import {
 } from "node:http";
 import { HttpError } from "@/lib/http/http-error";
 import { USER_HEADER } from "./choose-side";
+import { randomHex } from "./random-hex";
 
 /**
  * RFC 9110 §7.6.1 hop-by-hop headers, plus `Expect` (RFC 9110 §10.1.1: the gateway answers
@@ -54,31 +54,36 @@ function internal(name: string): boolean {
 type AnyHeaders = Record<string, string | string[] | number | undefined>;
 
 /** Names listed in the Connection header(s): they are hop-by-hop for this message too. */
-function connectionTokens(headers: AnyHeaders): Set<string> {
-  const values = Object.entries(headers)
-    .filter(([name]) => name.toLowerCase() === "connection")
-    .flatMap(([, value]) => (Array.isArray(value) ? value : [String(value ?? "")]));
-  const list = values.join(",");
-  return new Set(
-    list
-      .split(",")
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
+function connectionTokens(headers: AnyHeaders): Set<string> | null {
+  let named: Set<string> | null = null;
+  for (const name in headers) {
+    if (name.length !== 10 || name.toLowerCase() !== "connection") continue;
+    const value = headers[name];
+    for (const one of Array.isArray(value) ? value : [String(value ?? "")]) {
+      for (const token of one.split(",")) {
+        const trimmed = token.trim().toLowerCase();
+        if (trimmed === "") continue;
+        named ??= new Set();
+        named.add(trimmed);
+      }
+    }
+  }
+  return named;
 }
 
 /** A copy of `headers` without hop-by-hop headers (fixed list and those named in Connection). */
 export function withoutHopByHop<H extends AnyHeaders>(
   headers: H,
-  alsoDrop: (lowerCaseName: string) => boolean = () => false,
+  alsoDrop?: (lowerCaseName: string) => boolean,
 ): Record<string, string | string[]> {
   const named = connectionTokens(headers);
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || named.has(lower)) continue;
-    if (alsoDrop(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || named?.has(lower)) continue;
+    if (alsoDrop?.(lower)) continue;
     out[lower] = typeof value === "number" ? String(value) : value;
   }
   return out;
@@ -100,12 +105,12 @@ export function traceContextOf(incoming: string | string[] | undefined): TraceCo
   if (match && version !== "ff" && !/^0+$/.test(traceId) && !/^0+$/.test(parentId)) {
     return { traceId, flags };
   }
-  return { traceId: randomBytes(16).toString("hex"), flags: "01" };
+  return { traceId: randomHex(16), flags: "01" };
 }
 
 /** The `traceparent` of one upstream call: the trace continued with a new span id. */
 export function traceparentFor(trace: TraceContext): string {
-  return `00-${trace.traceId}-${randomBytes(8).toString("hex")}-${trace.flags}`;
+  return `00-${trace.traceId}-${randomHex(8)}-${trace.flags}`;
 }
 
 export type ForwardContext = {
@@ -132,13 +137,19 @@ export class UnforwardableHeaderError extends HttpError {
   }
 }
 
-/** Throws UnforwardableHeaderError unless every header is one undici will send as it is. */
-function assertSendable(headers: Record<string, string | string[]>): void {
-  for (const [name, value] of Object.entries(headers)) {
+/**
+ * Throws UnforwardableHeaderError unless every header is one undici will send as it is. Names
+ * Node's HTTP parser produced are tokens already (it refuses any other with a 400), so only
+ * values are checked for them.
+ */
+function assertSendable(headers: Record<string, string | string[]>, parsedNames: boolean): void {
+  for (const name in headers) {
+    const value = headers[name] as string | string[];
     try {
       // node:http's own checks, the same token and field-value rules as undici's
-      validateHeaderName(name);
-      for (const one of Array.isArray(value) ? value : [value]) validateHeaderValue(name, one);
+      if (!parsedNames) validateHeaderName(name);
+      if (typeof value === "string") validateHeaderValue(name, value);
+      else for (const one of value) validateHeaderValue(name, one);
     } catch {
       throw new UnforwardableHeaderError(name);
     }
@@ -151,9 +162,12 @@ function assertSendable(headers: Record<string, string | string[]>): void {
  * a header the HTTP client would refuse is refused here, before any upstream is involved.
  * Throws UnforwardableHeaderError.
  */
-export function endToEndHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+export function endToEndHeaders(
+  incoming: IncomingHttpHeaders,
+  parsedNames = false,
+): Record<string, string | string[]> {
   const headers = withoutHopByHop(incoming, gatewayOwned);
-  assertSendable(headers);
+  assertSendable(headers, parsedNames);
   return headers;
 }
 
@@ -165,7 +179,15 @@ export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
   context: ForwardContext,
 ): Record<string, string | string[]> {
-  const headers = endToEndHeaders(incoming);
+  return addGatewayHeaders(endToEndHeaders(incoming), incoming, context);
+}
+
+/** Adds the gateway's own headers (X-Forwarded-*, Authorization, traceparent) to `headers`. */
+export function addGatewayHeaders(
+  headers: Record<string, string | string[]>,
+  incoming: IncomingHttpHeaders,
+  context: ForwardContext,
+): Record<string, string | string[]> {
   const previous = incoming["x-forwarded-for"];
   const chain = Array.isArray(previous) ? previous.join(", ") : previous;
   headers["x-forwarded-for"] = chain ? `${chain}, ${context.clientIp}` : context.clientIp;
@@ -174,6 +196,34 @@ export function upstreamRequestHeaders(
   headers.authorization = context.authorization;
   headers.traceparent = context.traceparent;
   return headers;
+}
+
+/**
+ * The response headers for the client from the upstream's raw list (`[name, value, …]`): its
+ * end-to-end headers without its internal ones, as a flat list for `writeHead`; content-length
+ * is dropped too unless `keepLength` (the gateway sets the length of the body it sends).
+ */
+export function clientResponseHeaderList(raw: readonly string[], keepLength: boolean): string[] {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 10 && name.toLowerCase() === "connection") {
+      for (const token of (raw[i + 1] as string).split(",")) {
+        const trimmed = token.trim().toLowerCase();
+        if (trimmed === "") continue;
+        named ??= new Set();
+        named.add(trimmed);
+      }
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = (raw[i] as string).toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || internal(lower)) continue;
+    if (named?.has(lower) || (!keepLength && lower === "content-length")) continue;
+    out.push(lower, raw[i + 1] as string);
+  }
+  return out;
 }
 
 /** The response headers sent back to the client: the upstream's end-to-end headers. */

@@ -1,4 +1,13 @@
 import { type Dispatcher, Pool } from "undici";
+import {
+  BufferingCall,
+  Deadlines,
+  type UpstreamAnswer,
+  UpstreamTimeoutError,
+} from "./upstream-call";
+
+export { type UpstreamAnswer, UpstreamTimeoutError } from "./upstream-call";
+
 import type { Side } from "./choose-side";
 import type { RouteTable } from "./route-table";
 
@@ -9,13 +18,6 @@ export type UpstreamSettings = {
   connections: number;
   /** Largest answer body accepted from an upstream (502 above). */
   maxResponseBytes: number;
-};
-
-/** A finished upstream call: status, headers and the whole body. */
-export type UpstreamAnswer = {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
 };
 
 export type UpstreamRequest = {
@@ -38,7 +40,14 @@ export class Upstreams {
   readonly #pools = new Map<string, Pool>();
   readonly #retiring = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly settings: UpstreamSettings) {}
+  readonly #deadlines: Record<Side, Deadlines>;
+
+  constructor(private readonly settings: UpstreamSettings) {
+    this.#deadlines = {
+      legacy: new Deadlines(settings.timeoutMs.legacy),
+      service: new Deadlines(settings.timeoutMs.service),
+    };
+  }
 
   /** The pool for `side`'s upstream at `url`'s origin. */
   pool(side: Side, url: URL): Pool {
@@ -69,28 +78,22 @@ export class Upstreams {
   /**
    * Sends one request and reads the whole answer within the side's deadline. Throws
    * UpstreamTimeoutError past the deadline, else undici's errors (see classifyUpstreamError).
+   * Dispatched with a handler of its own (no Readable, no AbortController, no per-call timer):
+   * the answer is small in the common case and is wanted whole (clean 502/504, shadow parity).
    */
-  async call(side: Side, base: URL, request: UpstreamRequest): Promise<UpstreamAnswer> {
-    // undici's own timeouts tick in half seconds; the deadline is kept by a native timer, cleared
-    // as soon as the answer is in (AbortSignal.timeout would keep one alive per call for 10 s).
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.settings.timeoutMs[side]);
-    try {
-      const response = await this.pool(side, base).request({
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body,
-        signal: deadline.signal,
-      });
-      const body = Buffer.from(await response.body.arrayBuffer());
-      return { status: response.statusCode, headers: response.headers, body };
-    } catch (error) {
-      if (deadline.signal.aborted) throw new UpstreamTimeoutError(this.settings.timeoutMs[side]);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+  call(side: Side, base: URL, request: UpstreamRequest): Promise<UpstreamAnswer> {
+    return new Promise<UpstreamAnswer>((resolve, reject) => {
+      const call = new BufferingCall(resolve, reject, this.#deadlines[side]);
+      this.pool(side, base).dispatch(
+        {
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          body: request.body,
+        },
+        call,
+      );
+    });
   }
 
   /** Retires the pools of origins the table no longer names. */
@@ -114,21 +117,13 @@ export class Upstreams {
 
   /** Closes every pool after the calls in flight finish. */
   async close(): Promise<void> {
+    this.#deadlines.legacy.stop();
+    this.#deadlines.service.stop();
     for (const timer of this.#retiring.values()) clearTimeout(timer);
     this.#retiring.clear();
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.close().catch(() => {})));
-  }
-}
-
-/** An upstream did not answer in full within its side's deadline. */
-export class UpstreamTimeoutError extends Error {
-  override name = "UpstreamTimeoutError";
-  readonly code = "GATEWAY_UPSTREAM_TIMEOUT";
-
-  constructor(readonly timeoutMs: number) {
-    super(`no complete answer within ${timeoutMs} ms`);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { DomainName } from "@/lib/contracts/domains";
+import { processMetrics } from "@/lib/observability/process-metrics";
+import { syncMetrics } from "@/lib/observability/sync-metrics";
 import { backfillTotal, copyChunk } from "./backfill";
 import { backlogOf } from "./change-log";
 import {
@@ -114,6 +116,12 @@ export class SyncEngine {
           (t) => (direction === "legacy_to_service" ? t.legacy : t.service).table,
         );
         const backlog = await backlogOf(ends.source, tables);
+        const gauges = syncMetrics(processMetrics("data-sync"));
+        gauges.pending.set({ domain, direction }, backlog.pending);
+        // no change applied this pass: the lag is 0 if none waits, else unchanged until one is
+        if (lagMs !== null || backlog.pending === 0) {
+          gauges.lag.set({ domain, direction }, (lagMs ?? 0) / 1000);
+        }
         await reportDirection(this.control, domain, direction, {
           pending: backlog.pending,
           oldestPendingMs: backlog.oldestMs,

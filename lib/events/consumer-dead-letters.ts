@@ -40,6 +40,10 @@ export function createDeadLetterSink(ctx: ConsumerContext): DeadLetterSink {
         maxLength: ctx.deadLetterMaxLength,
       });
       ctx.stats.deadLettered += items.length;
+      for (const item of items) {
+        const type = item.fields.event_type ?? "unknown";
+        ctx.counters.deadLettered.inc({ type, group: options.group, reason: item.reason });
+      }
       const now = Date.now();
       for (const queue of usage) {
         if (!isNearDeadLetterCap(queue.length, queue.maxLength)) {

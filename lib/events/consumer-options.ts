@@ -1,10 +1,13 @@
 import type { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import { DEFAULT_DEAD_LETTER_MAX_LENGTH } from "@/lib/events/dead-letter";
 import type { EventsDatabase } from "@/lib/events/events-database";
 import type { HandlerRegistry } from "@/lib/events/handler-registry";
 import { type RetryPolicy, RetryPolicySchema, redeliveryWindowMs } from "@/lib/events/retry-policy";
 import { eventStreamKey, failureHashKey } from "@/lib/events/stream-keys";
 import type { EventParser, TransportEvent } from "@/lib/events/transport-event";
+import { type EventMetrics, eventMetrics } from "@/lib/observability/event-metrics";
+import { processMetrics } from "@/lib/observability/process-metrics";
 
 /** Everything one consumer of one group needs. */
 export interface EventConsumerOptions {
@@ -49,6 +52,8 @@ export interface EventConsumerOptions {
   onError?: (error: unknown) => void;
   /** What an operator should hear about: a dead-letter stream near its cap, a group recreated. */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
+  /** Where its counters and lag gauges go; default the process registry (its `/metrics`). */
+  metrics?: Registry;
   /** Testing seam: after a handler transaction committed and before its entries are acked. */
   afterCommit?: (entryIds: readonly string[]) => Promise<void>;
 }
@@ -89,6 +94,9 @@ export interface ConsumerContext {
   streams: readonly ConsumedStream[];
   byKey: ReadonlyMap<string, ConsumedStream>;
   stats: EventConsumerStats;
+  /** The registry of `metrics` (or the process's) and the event counters on it. */
+  registry: Registry;
+  counters: EventMetrics;
 }
 
 export const DEFAULT_HANDLER_DEADLINE_MS = 30_000;
@@ -114,9 +122,12 @@ export function createConsumerContext(options: EventConsumerOptions): ConsumerCo
     key: eventStreamKey(options.prefix, aggregateType),
     failures: failureHashKey(options.prefix, aggregateType, options.group),
   }));
+  const registry = options.metrics ?? processMetrics(`${options.group}-consumer`);
   return {
     options,
     policy,
+    registry,
+    counters: eventMetrics(registry),
     batchSize: options.batchSize ?? 100,
     blockMs: options.blockMs ?? 1_000,
     handlerDeadlineMs,

@@ -13,6 +13,12 @@ import {
 import { claimInbox } from "@/lib/events/inbox";
 import { decodeEntry } from "@/lib/events/stream-entry";
 import { describeParseFailure, type TransportEvent } from "@/lib/events/transport-event";
+import { inConsumerSpan } from "@/lib/observability/event-tracing";
+
+/** The event type an entry names (its `event_type` field), for the counters. */
+function eventTypeOf(delivery: Delivery): string {
+  return delivery.fields.event_type ?? "unknown";
+}
 
 interface Work {
   delivery: Delivery;
@@ -46,27 +52,30 @@ export function createDeliveryProcessor(
     withinDeadline: WithinDeadline,
     work: readonly Work[],
     progress: { failedIndex: number },
-  ): Promise<{ processed: number; duplicates: number }> {
+  ): Promise<{ processed: string[]; duplicates: number }> {
     const ids = [...new Set(work.map((item) => item.event.event_id))];
     const fresh = await claimInbox(tx, options.group, ids, options.inboxTable);
-    let processed = 0;
+    const processed: string[] = [];
     for (const [index, item] of work.entries()) {
       // A relay duplicate may sit in the same batch: only its first copy runs.
       if (!fresh.delete(item.event.event_id)) continue;
       progress.failedIndex = index;
+      const consumption = {
+        group: options.group,
+        stream: item.delivery.stream,
+        entryId: item.delivery.id,
+        deliveries: item.delivery.deliveries,
+      };
+      // a child of the producer's span (metadata.traceparent) when tracing is on
       await withinDeadline(`handler of ${item.event.event_type} ${item.event.event_id}`, () =>
-        item.handler.handle(item.event, {
-          tx,
-          group: options.group,
-          stream: item.delivery.stream,
-          entryId: item.delivery.id,
-          deliveries: item.delivery.deliveries,
-        }),
+        inConsumerSpan(item.event, consumption, () =>
+          item.handler.handle(item.event, { tx, ...consumption }),
+        ),
       );
-      processed += 1;
+      processed.push(item.event.event_type);
     }
     progress.failedIndex = -1;
-    return { processed, duplicates: work.length - processed };
+    return { processed, duplicates: work.length - processed.length };
   }
 
   async function commitWork(work: readonly Work[], progress: { failedIndex: number }) {
@@ -74,8 +83,9 @@ export function createDeliveryProcessor(
       runHandlers(tx, within, work, progress),
     );
     await options.afterCommit?.(work.map((item) => item.delivery.id));
-    stats.processed += counts.processed;
+    stats.processed += counts.processed.length;
     stats.duplicates += counts.duplicates;
+    for (const type of counts.processed) ctx.counters.consumed.inc({ type, group: options.group });
   }
 
   async function acknowledge(deliveries: readonly Delivery[]): Promise<void> {
@@ -107,6 +117,7 @@ export function createDeliveryProcessor(
       const stream = ctx.byKey.get(delivery.stream);
       if (stream) await options.redis.hset(stream.failures, delivery.id, message);
       stats.retried += 1;
+      ctx.counters.retried.inc({ type: eventTypeOf(delivery), group: options.group });
       options.onError?.(error);
     }
   }

@@ -11,6 +11,7 @@ import { createGroupReader } from "@/lib/events/consumer-read";
 import { createPendingReclaimer } from "@/lib/events/consumer-reclaim";
 import { describeError } from "@/lib/events/event-errors";
 import { pruneInbox } from "@/lib/events/inbox";
+import { addConsumerLagSource } from "@/lib/observability/backbone-gauges";
 
 export type { EventConsumerOptions, EventConsumerStats } from "@/lib/events/consumer-options";
 
@@ -57,6 +58,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   const reclaimer = createPendingReclaimer(ctx, groups, processor, deadLetters, recoverGroups);
   const controller = new AbortController();
   let loops: Promise<void>[] = [];
+  let removeLagGauge: (() => void) | undefined;
 
   async function pruneInboxOnce(): Promise<number> {
     if (ctx.inboxRetentionMs === 0) return 0;
@@ -117,9 +119,16 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     pruneInboxOnce,
     start() {
       loops = [readLoop(), reclaimLoop(), pruneLoop()];
+      removeLagGauge = addConsumerLagSource(
+        ctx.registry,
+        options.redis,
+        options.group,
+        ctx.streams,
+      );
     },
     async stop() {
       controller.abort();
+      removeLagGauge?.();
       reader.close();
       await Promise.all(loops);
       // A consumer without pending entries is removed so XINFO does not list the departed.

@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type pg from "pg";
+import type { Registry } from "prom-client";
 import { abortableDelay } from "@/lib/events/abortable-delay";
 import { generationKey } from "@/lib/events/redis-generation";
 import { quoteIdentifier } from "@/lib/events/sql-identifier";
 import { encodeEntry } from "@/lib/events/stream-entry";
 import { eventStreamKey } from "@/lib/events/stream-keys";
+import { addOutboxBacklogSource } from "@/lib/observability/backbone-gauges";
+import { eventMetrics } from "@/lib/observability/event-metrics";
+import { processMetrics } from "@/lib/observability/process-metrics";
 
 /** What one relay needs: the service database, Redis and the key prefix. */
 export interface OutboxRelayOptions {
@@ -18,6 +22,8 @@ export interface OutboxRelayOptions {
   table?: string;
   /** Testing seam: runs after the batch's XADDs succeeded and before the rows are marked sent. */
   afterXadd?: (count: number) => Promise<void>;
+  /** Where `events_published_total` and `outbox_backlog` go; default the process registry. */
+  metrics?: Registry;
 }
 
 interface ClaimedRow {
@@ -99,10 +105,23 @@ export async function relayOutboxBatch(options: OutboxRelayOptions): Promise<num
     });
     await client.query("commit");
     open = false;
+    const published = eventMetrics(options.metrics ?? processMetrics("outbox-relay")).published;
+    for (const row of rows) published.inc({ type: row.event_type });
     return rows.length;
   } finally {
     if (open) await client.query("rollback").catch(() => undefined);
     client.release();
+  }
+}
+
+/** The database a pool connects to, the `database` label of its backlog. */
+function databaseOf(pool: pg.Pool): string {
+  const options = (pool as { options?: { database?: string; connectionString?: string } }).options;
+  if (options?.database) return options.database;
+  try {
+    return new URL(options?.connectionString ?? "").pathname.slice(1) || "unknown";
+  } catch {
+    return "unknown";
   }
 }
 
@@ -139,8 +158,14 @@ export function startOutboxRelay(
     }
   };
   const loops = Array.from({ length: options.concurrency ?? 1 }, loop);
+  const removeBacklogGauge = addOutboxBacklogSource(
+    options.metrics ?? processMetrics("outbox-relay"),
+    databaseOf(options.pool),
+    () => getOutboxBacklog(options.pool, options.table),
+  );
   return {
     async stop() {
+      removeBacklogGauge();
       controller.abort();
       await Promise.all(loops);
     },

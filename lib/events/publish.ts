@@ -3,6 +3,12 @@ import type { EventsTransaction } from "@/lib/events/events-database";
 import { type OutboxTable, outbox } from "@/lib/events/outbox-tables";
 import { AggregateTypeSchema } from "@/lib/events/stream-keys";
 import type { OutboxEvent } from "@/lib/events/transport-event";
+import { producerTraceparent } from "@/lib/observability/event-tracing";
+
+/** The event with the producer span's traceparent in its metadata, when tracing is on. */
+function traced(event: OutboxEvent, traceparent: string | undefined): OutboxEvent {
+  return traceparent ? { ...event, metadata: { ...event.metadata, traceparent } } : event;
+}
 
 function outboxRow(event: OutboxEvent) {
   // The aggregate type becomes a Redis key: refuse a bad one here, in the producer's transaction.
@@ -32,7 +38,7 @@ export async function publishInTransaction(
   event: OutboxEvent,
   table: OutboxTable = outbox,
 ): Promise<void> {
-  await tx.insert(table).values(outboxRow(event));
+  await tx.insert(table).values(outboxRow(traced(event, producerTraceparent([event]))));
 }
 
 /**
@@ -45,7 +51,9 @@ export async function publishManyInTransaction(
   table: OutboxTable = outbox,
 ): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(outboxRow);
+  // one producer span for the batch: its consumers' spans all hang under it
+  const traceparent = producerTraceparent(events);
+  const rows = events.map((event) => outboxRow(traced(event, traceparent)));
   const column = <T>(pick: (row: (typeof rows)[number]) => T) => sql.param(rows.map(pick));
   await tx.execute(sql`insert into ${table}
     (event_id, event_type, aggregate_type, aggregate_id, event_version, occurred_at, data, metadata)

@@ -6,11 +6,13 @@ import {
   withEffectsOnLegacy,
 } from "@/lib/data-sync/placement";
 import { isGatewayCall } from "@/lib/http/shadow-request";
+import { activeTraceparent } from "@/lib/observability/event-tracing";
 
 const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
- * Metadata for the events a request causes: its W3C traceparent if valid, its correlation id
+ * Metadata for the events a request causes: the active span's traceparent when tracing is on,
+ * else the request's W3C traceparent if valid; its correlation id
  * (`x-correlation-id`, else the request id) and the producing service. A shadow copy's events
  * never leave its rolled-back transaction (decision 0012), so they need no mark. On a call the
  * gateway made, the consuming domains it names as on legacy (`x-keiko-legacy-effects`) are
@@ -18,7 +20,7 @@ const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
  * caller the header is ignored.
  */
 export function eventMetadataFrom(request: FastifyRequest, producer: string): EventMetadata {
-  const traceparent = request.headers.traceparent;
+  const traceparent = activeTraceparent() ?? request.headers.traceparent;
   const correlation = request.headers["x-correlation-id"];
   const onLegacy = isGatewayCall(request)
     ? parseLegacyEffectsHeader(request.headers[LEGACY_EFFECTS_HEADER])

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pino, { type Logger } from "pino";
+import { flushTelemetry } from "@/lib/observability/flush-telemetry";
 import { loggerOptions } from "@/lib/observability/logger";
 import { processMetrics } from "@/lib/observability/process-metrics";
 import { type AdminServer, startAdminServer } from "./admin-server";
@@ -98,9 +99,12 @@ export async function runProcess<C>(spec: ProcessSpec<C>): Promise<void> {
       await admin?.close();
     } catch (error) {
       logger.error({ err: error }, "stop failed");
+      await flushTelemetry();
       process.exit(1);
     }
     logger.info("stopped");
+    // the spans of the last second are still batched: export them before the process goes
+    await flushTelemetry();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -111,6 +115,7 @@ export async function runProcess<C>(spec: ProcessSpec<C>): Promise<void> {
   } catch (error) {
     console.error(`${spec.name}: cannot start: ${message(error)}`);
     logger.fatal({ err: error }, "cannot start");
+    await flushTelemetry();
     process.exit(1);
   }
   started = true;

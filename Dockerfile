@@ -34,11 +34,15 @@ COPY package.json tsconfig.json ./
 COPY lib ./lib
 USER 10001:10001
 
+# Next.js inside node:http on the one process lifecycle (decision 0015): the build output, the
+# server it starts and the server code it runs at start (the domain rows it seeds)
 FROM runtime AS console
 COPY next.config.ts instrumentation.ts ./
+COPY server ./server
+COPY scripts/console-server.ts ./scripts/
 COPY --from=console-build /app/.next ./.next
 EXPOSE 3000
-CMD ["node", "node_modules/next/dist/bin/next", "start", "--port", "3000", "--hostname", "0.0.0.0"]
+CMD ["node", "--import", "tsx", "--import", "./lib/observability/preload.ts", "scripts/console-server.ts", "-p", "3000", "-H", "0.0.0.0"]
 
 FROM runtime AS api-gateway
 COPY services/api-gateway ./services/api-gateway

@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isIgnored, parseDockerignore } from "./dockerignore";
+import { importClosures } from "./import-closure";
 import { REPO_ROOT } from "./kustomize";
+import { CONSOLE_COMMAND } from "./process-policy";
 
 const dockerfile = readFileSync(path.join(REPO_ROOT, "Dockerfile"), "utf8");
 const rules = parseDockerignore(readFileSync(path.join(REPO_ROOT, ".dockerignore"), "utf8"));
@@ -36,6 +38,17 @@ for (const line of instructions) {
   else stages.at(-1)?.lines.push(line);
 }
 const stage = (name: string) => stages.find((s) => s.name === name) as Stage;
+/** What a target and its parents copy from the build context (not from other stages). */
+const copiedSources = (name: string): string[] =>
+  chain(name)
+    .flatMap((s) => s.lines)
+    .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
+    .flatMap((l) => l.split(/\s+/).slice(1, -1));
+/** The exec-form CMD of a target. */
+const commandOf = (name: string): string[] => {
+  const cmd = stage(name).lines.find((l) => l.startsWith("CMD"));
+  return JSON.parse((cmd as string).slice(3)) as string[];
+};
 /** The stage and its parents, nearest first. */
 const chain = (name: string): Stage[] => {
   const own = stage(name);
@@ -67,9 +80,8 @@ describe("Dockerfile", () => {
   });
 
   it("each target's command starts an entry point that exists, through the tracing preload", () => {
-    for (const name of DEPLOYABLES.filter((n) => n !== "console")) {
-      const cmd = stage(name).lines.find((l) => l.startsWith("CMD"));
-      const argv = JSON.parse((cmd as string).slice(3)) as string[];
+    for (const name of DEPLOYABLES) {
+      const argv = commandOf(name);
       expect(argv.slice(0, 5), name).toEqual([
         "node",
         "--import",
@@ -79,6 +91,66 @@ describe("Dockerfile", () => {
       ]);
       const entry = argv[5] ?? "";
       expect(existsSync(path.join(REPO_ROOT, entry)), entry).toBe(true);
+      expect(
+        copiedSources(name).some((source) => entry === source || entry.startsWith(`${source}/`)),
+        `${name} runs ${entry} but does not copy it`,
+      ).toBe(true);
+    }
+  });
+
+  it("each image holds every repository file its processes load (entry, preload, consumer)", () => {
+    const entriesOf = (name: string) => {
+      const argv = commandOf(name);
+      const consumer = `services/${name}/consume.ts`;
+      return [
+        path.normalize(argv[4] ?? ""),
+        argv[5] ?? "",
+        // the consumer Deployments run their service's image with this entry (k8s/base/*/consumer.yaml)
+        ...(existsSync(path.join(REPO_ROOT, consumer)) ? [consumer] : []),
+      ];
+    };
+    const closures = importClosures([...new Set(DEPLOYABLES.flatMap(entriesOf))]);
+    const missing = DEPLOYABLES.flatMap((name) => {
+      const sources = copiedSources(name);
+      return entriesOf(name).flatMap((entry) =>
+        [...(closures.get(entry) ?? [`no modules for ${entry}`])]
+          .filter(
+            (file) =>
+              isIgnored(rules, file) ||
+              !sources.some((source) => file === source || file.startsWith(`${source}/`)),
+          )
+          .map((file) => `${name}: ${entry} loads ${file}`),
+      );
+    });
+    expect(missing).toEqual([]);
+  }, 60_000);
+
+  it("the console runs scripts/console-server.ts on every address, as its Deployment does", () => {
+    expect(commandOf("console")).toEqual(CONSOLE_COMMAND);
+    const consoleLines = chain("console").flatMap((s) => s.lines);
+    expect(consoleLines).toContain("COPY --from=console-build /app/.next ./.next");
+    // what console-server.ts imports at start besides lib/ (the runtime has it)
+    expect(consoleLines).toContain("COPY server ./server");
+    expect(consoleLines).toContain("COPY lib ./lib");
+  });
+
+  it("tsx, which runs every process, is a production dependency (npm ci --omit=dev keeps it)", () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.dependencies.tsx).toBeDefined();
+    // what `npm ci --omit=dev` installs is the lock file's non-dev entries (tsx's esbuild included)
+    const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean; dependencies?: Record<string, string> }>;
+    };
+    for (const name of ["tsx", "next"]) {
+      expect(lock.packages[`node_modules/${name}`]?.dev, name).toBeUndefined();
+    }
+    for (const dependency of Object.keys(lock.packages["node_modules/tsx"]?.dependencies ?? {})) {
+      const entry =
+        lock.packages[`node_modules/tsx/node_modules/${dependency}`] ??
+        lock.packages[`node_modules/${dependency}`];
+      expect(entry?.dev, `tsx needs ${dependency}`).toBeUndefined();
     }
   });
 
@@ -110,7 +182,7 @@ describe(".dockerignore", () => {
 
   it("sends nothing else: no tests, infrastructure, documents, builds, secrets or VCS data", () => {
     const allowed =
-      /^(package(-lock)?\.json|tsconfig\.json|next\.config\.ts|postcss\.config\.mjs|instrumentation\.ts|(app|server|lib|services|workers)\/.+)$/;
+      /^(package(-lock)?\.json|tsconfig\.json|next\.config\.ts|postcss\.config\.mjs|instrumentation\.ts|scripts\/console-server\.ts|(app|server|lib|services|workers)\/.+)$/;
     expect(sent.filter((file) => !allowed.test(file))).toEqual([]);
     expect(sent.filter((file) => /\.test\.tsx?$|\/testing\//.test(file))).toEqual([]);
     for (const file of [

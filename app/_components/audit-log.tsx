@@ -4,21 +4,42 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
+import type { RouterOutputs } from "./router-types";
 import { TraceLink } from "./trace-link";
 import { useTRPC } from "./trpc-provider";
+import { type Column, DataTable } from "./ui/data-table";
+import { FormField, inputClass } from "./ui/form-field";
+import { Pager, useKeysetPages } from "./ui/pager";
 
 const PAGE_SIZE = 25;
 
 type Filters = { actor: string; action: string; from: string; to: string };
 const noFilters: Filters = { actor: "", action: "", from: "", to: "" };
+type AuditRow = RouterOutputs["audit"]["list"]["items"][number];
+
+const columns: Column<AuditRow>[] = [
+  {
+    header: "When",
+    className: "whitespace-nowrap",
+    cellClassName: "font-mono text-xs text-slate-400",
+    cell: (row) => row.at.toLocaleString(),
+  },
+  { header: "Actor", cell: (row) => row.actor },
+  { header: "Action", cellClassName: "font-mono text-xs", cell: (row) => row.action },
+  { header: "Target", cellClassName: "font-mono text-xs", cell: (row) => row.target },
+  {
+    header: "Change",
+    cellClassName: "font-mono text-xs text-slate-300",
+    cell: (row) => <Change before={row.before} after={row.after} />,
+  },
+  { header: "Trace", cell: (row) => <TraceLink traceId={row.traceId} /> },
+];
 
 /** Filterable, keyset-paged audit table; the first page stays live. */
 export function AuditLog() {
   const trpc = useTRPC();
   const [filters, setFilters] = useState<Filters>(noFilters);
-  // Cursors of the pages behind the current one; empty means the newest page.
-  const [cursors, setCursors] = useState<number[]>([]);
-  const cursor = cursors[cursors.length - 1];
+  const pages = useKeysetPages<number>();
   const facets = useQuery(trpc.audit.facets.queryOptions(undefined, { refetchInterval: 10_000 }));
   const page = useQuery(
     trpc.audit.list.queryOptions(
@@ -27,11 +48,11 @@ export function AuditLog() {
         action: filters.action || undefined,
         from: filters.from ? new Date(filters.from) : undefined,
         to: filters.to ? new Date(filters.to) : undefined,
-        cursor,
+        cursor: pages.cursor,
         limit: PAGE_SIZE,
       },
       {
-        refetchInterval: cursor === undefined ? LIVE_REFRESH_MS : false,
+        refetchInterval: pages.isNewest ? LIVE_REFRESH_MS : false,
         placeholderData: keepPreviousData,
       },
     ),
@@ -39,10 +60,10 @@ export function AuditLog() {
 
   function update(change: Partial<Filters>) {
     setFilters((f) => ({ ...f, ...change }));
-    setCursors([]);
+    pages.reset();
   }
 
-  const select = "rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm";
+  const nextCursor = page.data?.nextCursor;
   return (
     <div className="space-y-4">
       <form
@@ -50,11 +71,10 @@ export function AuditLog() {
         aria-label="filters"
         onSubmit={(e) => e.preventDefault()}
       >
-        <label className="text-xs text-slate-400">
-          Actor
+        <FormField label="Actor">
           <select
             name="actor"
-            className={`${select} mt-1 block`}
+            className={inputClass}
             value={filters.actor}
             onChange={(e) => update({ actor: e.target.value })}
           >
@@ -63,12 +83,11 @@ export function AuditLog() {
               <option key={a}>{a}</option>
             ))}
           </select>
-        </label>
-        <label className="text-xs text-slate-400">
-          Action
+        </FormField>
+        <FormField label="Action">
           <select
             name="action"
-            className={`${select} mt-1 block`}
+            className={inputClass}
             value={filters.action}
             onChange={(e) => update({ action: e.target.value })}
           >
@@ -77,27 +96,25 @@ export function AuditLog() {
               <option key={a}>{a}</option>
             ))}
           </select>
-        </label>
-        <label className="text-xs text-slate-400">
-          From
+        </FormField>
+        <FormField label="From">
           <input
             type="datetime-local"
             name="from"
-            className={`${select} mt-1 block`}
+            className={inputClass}
             value={filters.from}
             onChange={(e) => update({ from: e.target.value })}
           />
-        </label>
-        <label className="text-xs text-slate-400">
-          To
+        </FormField>
+        <FormField label="To">
           <input
             type="datetime-local"
             name="to"
-            className={`${select} mt-1 block`}
+            className={inputClass}
             value={filters.to}
             onChange={(e) => update({ to: e.target.value })}
           />
-        </label>
+        </FormField>
         <button
           type="button"
           onClick={() => update(noFilters)}
@@ -108,66 +125,20 @@ export function AuditLog() {
       </form>
 
       {page.isError && <ErrorNote message={page.error.message} />}
-      <div className="overflow-x-auto rounded-xl border border-slate-800">
-        <table className="w-full text-sm">
-          <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
-            <tr>
-              <th className="px-4 py-3">When</th>
-              <th className="px-4 py-3">Actor</th>
-              <th className="px-4 py-3">Action</th>
-              <th className="px-4 py-3">Target</th>
-              <th className="px-4 py-3">Change</th>
-              <th className="px-4 py-3">Trace</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-800" data-testid="audit-rows">
-            {page.data?.items.map((row) => (
-              <tr key={row.id} className="align-top">
-                <td className="whitespace-nowrap px-4 py-2 font-mono text-xs text-slate-400">
-                  {row.at.toLocaleString()}
-                </td>
-                <td className="px-4 py-2">{row.actor}</td>
-                <td className="px-4 py-2 font-mono text-xs">{row.action}</td>
-                <td className="px-4 py-2 font-mono text-xs">{row.target}</td>
-                <td className="px-4 py-2 font-mono text-xs text-slate-300">
-                  <Change before={row.before} after={row.after} />
-                </td>
-                <td className="px-4 py-2">
-                  <TraceLink traceId={row.traceId} />
-                </td>
-              </tr>
-            ))}
-            {page.data?.items.length === 0 && (
-              <tr>
-                <td colSpan={6} className="px-4 py-6 text-center text-slate-400">
-                  Nothing matches these filters.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      <div className="flex items-center justify-between text-sm">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((c) => c.slice(0, -1))}
-          className="rounded border border-slate-700 px-3 py-1.5 disabled:opacity-40"
-        >
-          ← Newer
-        </button>
-        <span className="text-slate-400">Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() =>
-            page.data?.nextCursor && setCursors((c) => [...c, page.data.nextCursor as number])
-          }
-          className="rounded border border-slate-700 px-3 py-1.5 disabled:opacity-40"
-        >
-          Older →
-        </button>
-      </div>
+      <DataTable
+        columns={columns}
+        rows={page.data?.items}
+        rowKey={(row) => row.id}
+        empty="Nothing matches these filters."
+        testId="audit-rows"
+      />
+      <Pager
+        page={pages.page}
+        hasNewer={!pages.isNewest}
+        hasOlder={nextCursor != null}
+        onNewer={pages.newer}
+        onOlder={() => nextCursor != null && pages.older(nextCursor)}
+      />
     </div>
   );
 }

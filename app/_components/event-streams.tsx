@@ -4,7 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
+import type { RouterOutputs } from "./router-types";
 import { useTRPC } from "./trpc-provider";
+import { type Column, DataTable } from "./ui/data-table";
 
 function age(ms: number | null): string {
   if (ms === null) return "—";
@@ -13,6 +15,30 @@ function age(ms: number | null): string {
   return `${Math.round(ms / 60_000)} min`;
 }
 
+type ConsumerGroup = RouterOutputs["events"]["streams"][number]["groups"][number];
+
+const groupColumns: Column<ConsumerGroup>[] = [
+  { header: "Consumer group", cellClassName: "font-mono", cell: (g) => g.name },
+  {
+    header: "Lag",
+    cellClassName: "font-mono",
+    cell: (g) => <span className={g.lag && g.lag > 0 ? "text-amber-300" : ""}>{g.lag ?? "?"}</span>,
+  },
+  { header: "Pending", cellClassName: "font-mono", cell: (g) => g.pending },
+  { header: "Oldest pending", cellClassName: "font-mono", cell: (g) => age(g.oldestPendingAgeMs) },
+  {
+    header: "Consumers",
+    cellClassName: "text-slate-300",
+    cell: (g) =>
+      g.consumers.length === 0
+        ? "none"
+        : g.consumers
+            .map((c) => `${c.name} (${c.pending} pending, idle ${age(c.idleMs)})`)
+            .join(", "),
+  },
+];
+
+/** Every event stream with its consumer groups' lag, pending entries and dead letters. */
 export function EventStreams() {
   const trpc = useTRPC();
   const streams = useQuery(
@@ -51,45 +77,14 @@ export function EventStreams() {
               {s.deadLetters} dead letter{s.deadLetters === 1 ? "" : "s"}
             </Link>
           </header>
-          <table className="w-full text-sm">
-            <thead className="text-left text-xs uppercase tracking-wide text-slate-500">
-              <tr>
-                <th className="px-4 py-2">Consumer group</th>
-                <th className="px-4 py-2">Lag</th>
-                <th className="px-4 py-2">Pending</th>
-                <th className="px-4 py-2">Oldest pending</th>
-                <th className="px-4 py-2">Consumers</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-800">
-              {s.groups.map((g) => (
-                <tr key={g.name} data-testid={`group-${s.aggregateType}-${g.name}`}>
-                  <td className="px-4 py-2 font-mono">{g.name}</td>
-                  <td
-                    className={`px-4 py-2 font-mono ${g.lag && g.lag > 0 ? "text-amber-300" : ""}`}
-                  >
-                    {g.lag ?? "?"}
-                  </td>
-                  <td className="px-4 py-2 font-mono">{g.pending}</td>
-                  <td className="px-4 py-2 font-mono">{age(g.oldestPendingAgeMs)}</td>
-                  <td className="px-4 py-2 text-slate-300">
-                    {g.consumers.length === 0
-                      ? "none"
-                      : g.consumers
-                          .map((c) => `${c.name} (${c.pending} pending, idle ${age(c.idleMs)})`)
-                          .join(", ")}
-                  </td>
-                </tr>
-              ))}
-              {s.groups.length === 0 && (
-                <tr>
-                  <td colSpan={5} className="px-4 py-3 text-slate-500">
-                    No consumer group reads this stream.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+          <DataTable
+            bare
+            columns={groupColumns}
+            rows={s.groups}
+            rowKey={(g) => g.name}
+            rowTestId={(g) => `group-${s.aggregateType}-${g.name}`}
+            empty="No consumer group reads this stream."
+          />
         </section>
       ))}
     </div>

@@ -4,6 +4,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, Suspense, useState } from "react";
 import { ErrorNote } from "./error-note";
+import { FormField, inputClass } from "./ui/form-field";
 
 function Form({ ssoEnabled }: { ssoEnabled: boolean }) {
   const router = useRouter();
@@ -38,25 +39,23 @@ function Form({ ssoEnabled }: { ssoEnabled: boolean }) {
 
   return (
     <form onSubmit={onSubmit} className="space-y-4">
-      <label className="block text-sm">
-        <span className="text-slate-300">Username</span>
+      <FormField label="Username">
         <input
           name="username"
           autoComplete="username"
           required
-          className="mt-1 w-full rounded border border-slate-700 bg-slate-950 px-3 py-2 outline-none focus:border-emerald-500"
+          className={`${inputClass} w-full outline-none focus:border-emerald-500`}
         />
-      </label>
-      <label className="block text-sm">
-        <span className="text-slate-300">Password</span>
+      </FormField>
+      <FormField label="Password">
         <input
           name="password"
           type="password"
           autoComplete="current-password"
           required
-          className="mt-1 w-full rounded border border-slate-700 bg-slate-950 px-3 py-2 outline-none focus:border-emerald-500"
+          className={`${inputClass} w-full outline-none focus:border-emerald-500`}
         />
-      </label>
+      </FormField>
       {error && <ErrorNote message={error} />}
       <button
         type="submit"

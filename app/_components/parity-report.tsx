@@ -6,8 +6,10 @@ import { Suspense } from "react";
 import { DOMAIN_NAMES, type DomainName, DomainNameSchema } from "@/lib/contracts/domains";
 import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
+import type { RouterOutputs } from "./router-types";
 import { TraceLink } from "./trace-link";
 import { useTRPC } from "./trpc-provider";
+import { type Column, DataTable } from "./ui/data-table";
 
 function pretty(text: string | null | undefined): string {
   if (text === null || text === undefined) return "";
@@ -16,6 +18,26 @@ function pretty(text: string | null | undefined): string {
   } catch {
     return text;
   }
+}
+
+type FieldDiff = RouterOutputs["gateway"]["parity"]["samples"][number]["diffs"][number];
+const shown = (value: unknown) => (value === undefined ? "(missing)" : JSON.stringify(value));
+
+/** One row per differing field: its path, the legacy value and the service's. */
+function diffColumns(legacyStatus: number, serviceStatus: number): Column<FieldDiff>[] {
+  return [
+    { header: "Field", cellClassName: "font-mono text-xs text-slate-300", cell: (d) => d.path },
+    {
+      header: `Legacy (${legacyStatus})`,
+      cellClassName: "font-mono text-xs text-rose-200",
+      cell: (d) => shown(d.legacy),
+    },
+    {
+      header: `Service (${serviceStatus})`,
+      cellClassName: "font-mono text-xs text-emerald-200",
+      cell: (d) => shown(d.service),
+    },
+  ];
 }
 
 function Report() {
@@ -63,28 +85,13 @@ function Report() {
                 {s.traceId && <TraceLink traceId={s.traceId} />}
                 <span className="ml-auto text-slate-500">{new Date(s.at).toLocaleString()}</span>
               </header>
-              <table className="w-full text-xs">
-                <thead className="text-left text-slate-500">
-                  <tr>
-                    <th className="py-1 pr-3">Field</th>
-                    <th className="py-1 pr-3">Legacy ({s.legacyStatus})</th>
-                    <th className="py-1">Service ({s.serviceStatus})</th>
-                  </tr>
-                </thead>
-                <tbody className="font-mono">
-                  {s.diffs.map((d) => (
-                    <tr key={d.path} className="border-t border-slate-800 align-top">
-                      <td className="py-1 pr-3 text-slate-300">{d.path}</td>
-                      <td className="py-1 pr-3 text-rose-200">
-                        {d.legacy === undefined ? "(missing)" : JSON.stringify(d.legacy)}
-                      </td>
-                      <td className="py-1 text-emerald-200">
-                        {d.service === undefined ? "(missing)" : JSON.stringify(d.service)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                bare
+                columns={diffColumns(s.legacyStatus, s.serviceStatus)}
+                rows={s.diffs}
+                rowKey={(d) => d.path}
+                empty="No field differs."
+              />
               <details className="text-xs">
                 <summary className="cursor-pointer text-slate-400">
                   Both bodies side by side

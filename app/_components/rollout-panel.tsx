@@ -8,8 +8,7 @@ import { LIVE_REFRESH_MS } from "./live";
 import { useCan } from "./operator-context";
 import { RolloutStatus } from "./rollout-status";
 import { useTRPC } from "./trpc-provider";
-
-const field = "mt-1 block w-full rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm";
+import { FormField, inputClass } from "./ui/form-field";
 
 function numbers(text: string): number[] {
   return text
@@ -81,15 +80,14 @@ export function RolloutPanel({ domain }: { domain: DomainView }) {
             <RolloutStatus plan={active} />{" "}
             <span className="text-slate-500">· started by {active.createdBy}</span>
           </p>
-          <label className="block text-xs text-slate-400">
-            Reason for the next action
+          <FormField label="Reason for the next action">
             <input
-              className={field}
+              className={`${inputClass} w-full`}
               value={reason}
               onChange={(e) => setReason(e.target.value)}
               placeholder="why"
             />
-          </label>
+          </FormField>
           <div className="flex flex-wrap gap-2" role="toolbar" aria-label="rollout controls">
             {active.status === "running" ? (
               <button
@@ -134,24 +132,29 @@ export function RolloutPanel({ domain }: { domain: DomainView }) {
           className="grid gap-3 sm:grid-cols-3"
           aria-label="start rollout"
         >
-          <label className="text-xs text-slate-400">
-            Canary steps (%)
-            <input className={field} value={steps} onChange={(e) => setSteps(e.target.value)} />
-          </label>
-          <label className="text-xs text-slate-400">
-            Hold per step (s; one value or one per step)
-            <input className={field} value={holds} onChange={(e) => setHolds(e.target.value)} />
-          </label>
-          <label className="text-xs text-slate-400">
-            Reason
+          <FormField label="Canary steps (%)">
             <input
-              className={field}
+              className={`${inputClass} w-full`}
+              value={steps}
+              onChange={(e) => setSteps(e.target.value)}
+            />
+          </FormField>
+          <FormField label="Hold per step (s; one value or one per step)">
+            <input
+              className={`${inputClass} w-full`}
+              value={holds}
+              onChange={(e) => setHolds(e.target.value)}
+            />
+          </FormField>
+          <FormField label="Reason">
+            <input
+              className={`${inputClass} w-full`}
               value={reason}
               onChange={(e) => setReason(e.target.value)}
               required
               minLength={3}
             />
-          </label>
+          </FormField>
           <div className="sm:col-span-3">
             <button
               type="submit"

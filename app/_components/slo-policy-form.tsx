@@ -6,9 +6,7 @@ import type { DomainName } from "@/lib/contracts/domains";
 import { ErrorNote } from "./error-note";
 import { useCan } from "./operator-context";
 import { useTRPC } from "./trpc-provider";
-
-const field =
-  "mt-1 block w-full rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm font-mono";
+import { FormField, inputClass } from "./ui/form-field";
 
 /** The domain's SLO: what makes slo-guard roll a canary or migrated domain back. */
 export function SloPolicyForm({ domain }: { domain: DomainName }) {
@@ -47,8 +45,7 @@ export function SloPolicyForm({ domain }: { domain: DomainName }) {
     >
       <h2 className="font-semibold">SLO policy (slo-guard)</h2>
       <div className="grid gap-3 sm:grid-cols-4">
-        <label className="text-xs text-slate-400">
-          Max error rate (%)
+        <FormField label="Max error rate (%)">
           <input
             name="maxErrorPercent"
             type="number"
@@ -56,40 +53,37 @@ export function SloPolicyForm({ domain }: { domain: DomainName }) {
             min={0}
             max={100}
             defaultValue={p.maxErrorRate * 100}
-            className={field}
+            className={`${inputClass} w-full font-mono`}
           />
-        </label>
-        <label className="text-xs text-slate-400">
-          Max p99 (ms)
+        </FormField>
+        <FormField label="Max p99 (ms)">
           <input
             name="maxP99Ms"
             type="number"
             min={1}
             defaultValue={p.maxP99Ms}
-            className={field}
+            className={`${inputClass} w-full font-mono`}
           />
-        </label>
-        <label className="text-xs text-slate-400">
-          Min requests
+        </FormField>
+        <FormField label="Min requests">
           <input
             name="minRequests"
             type="number"
             min={1}
             defaultValue={p.minRequests}
-            className={field}
+            className={`${inputClass} w-full font-mono`}
           />
-        </label>
-        <label className="text-xs text-slate-400">
-          Window (s)
+        </FormField>
+        <FormField label="Window (s)">
           <input
             name="windowSeconds"
             type="number"
             min={1}
             max={60}
             defaultValue={p.windowSeconds}
-            className={field}
+            className={`${inputClass} w-full font-mono`}
           />
-        </label>
+        </FormField>
       </div>
       <div className="flex items-center gap-4">
         <label className="flex items-center gap-2 text-sm">

@@ -9,6 +9,7 @@ import { ErrorNote } from "./error-note";
 import { LIVE_REFRESH_MS } from "./live";
 import { useCan } from "./operator-context";
 import { useTRPC } from "./trpc-provider";
+import { FormField, inputClass } from "./ui/form-field";
 
 type Props = { domain: DomainView; mode: "advance" | "rollback"; onClose: () => void };
 
@@ -114,8 +115,7 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
           </fieldset>
         )}
         {mode === "advance" && to === "canary" && (
-          <label className="block text-sm">
-            <span className="text-slate-300">Share of users on the new service (%)</span>
+          <FormField label="Share of users on the new service (%)">
             <input
               name="weight"
               type="number"
@@ -124,9 +124,9 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
               required
               value={weight}
               onChange={(e) => setWeight(Number(e.target.value))}
-              className="mt-1 w-32 rounded border border-slate-700 bg-slate-950 px-3 py-2 font-mono"
+              className={`${inputClass} w-32 font-mono`}
             />
-          </label>
+          </FormField>
         )}
         {mode === "advance" && domain.state === "shadow" && to === "canary" && isAdmin && (
           <label className="flex items-center gap-2 text-sm text-amber-200">
@@ -155,8 +155,7 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
             Override the data gate (admin; the reason must say why)
           </label>
         )}
-        <label className="block text-sm">
-          <span className="text-slate-300">Reason (recorded in the audit log)</span>
+        <FormField label="Reason (recorded in the audit log)">
           <textarea
             name="reason"
             required
@@ -165,9 +164,9 @@ export function TransitionDialog({ domain, mode, onClose }: Props) {
             rows={3}
             value={reason}
             onChange={(e) => setReason(e.target.value)}
-            className="mt-1 w-full rounded border border-slate-700 bg-slate-950 px-3 py-2"
+            className={`${inputClass} w-full`}
           />
-        </label>
+        </FormField>
         {error && <ErrorNote message={error.message} />}
         <div className="flex justify-end gap-2">
           <button

@@ -7,6 +7,7 @@ import { ErrorNote } from "../error-note";
 import { useCan } from "../operator-context";
 import { TimeAgo } from "../time-ago";
 import { useTRPC } from "../trpc-provider";
+import { FormField, inputClass } from "../ui/form-field";
 import { ConfirmAction } from "./confirm-action";
 import { formatCount, formatDuration } from "./data-format";
 import type { DataStatusView } from "./data-view";
@@ -166,8 +167,7 @@ export function BackfillCard({ status }: { status: DataStatusView }) {
           aria-label="throttle"
           className="ml-auto flex items-end gap-2"
         >
-          <label className="text-xs text-slate-400">
-            Cap (rows/s, 0 = none)
+          <FormField label="Cap (rows/s, 0 = none)">
             <input
               type="number"
               min={0}
@@ -178,9 +178,9 @@ export function BackfillCard({ status }: { status: DataStatusView }) {
               placeholder={String(backfill.throttleRowsPerSecond)}
               onChange={(e) => setThrottle(e.target.value)}
               disabled={!canOperate}
-              className="mt-1 block w-28 rounded border border-slate-700 bg-slate-950 px-2 py-1 font-mono text-sm disabled:opacity-50"
+              className={`${inputClass} w-28 font-mono disabled:opacity-50`}
             />
-          </label>
+          </FormField>
           <button
             type="submit"
             disabled={!canOperate || setCap.isPending || throttle === ""}

@@ -1,3 +1,4 @@
+import { DataTable } from "../ui/data-table";
 import { formatValue } from "./data-format";
 import type { RowImage } from "./data-view";
 
@@ -32,28 +33,30 @@ export function ImageDiff(props: {
     <div className="space-y-2">
       {legacy && service ? (
         columns.length > 0 ? (
-          <table className="w-full table-fixed text-xs">
-            <thead className="text-left text-slate-500">
-              <tr>
-                <th className="w-1/4 py-1 pr-3 font-normal">Column</th>
-                <th className="py-1 pr-3 font-normal">{legacyLabel}</th>
-                <th className="py-1 font-normal">{serviceLabel}</th>
-              </tr>
-            </thead>
-            <tbody className="font-mono">
-              {columns.map((column) => (
-                <tr key={column} className="border-t border-slate-800 align-top">
-                  <td className="break-all py-1 pr-3 text-slate-300">{column}</td>
-                  <td className="break-all py-1 pr-3 text-rose-200">
-                    {formatValue(legacy[column])}
-                  </td>
-                  <td className="break-all py-1 text-emerald-200">
-                    {formatValue(service[column])}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            bare
+            columns={[
+              {
+                header: "Column",
+                className: "w-1/4",
+                cellClassName: "break-all font-mono text-xs text-slate-300",
+                cell: (column) => column,
+              },
+              {
+                header: legacyLabel,
+                cellClassName: "break-all font-mono text-xs text-rose-200",
+                cell: (column) => formatValue(legacy[column]),
+              },
+              {
+                header: serviceLabel,
+                cellClassName: "break-all font-mono text-xs text-emerald-200",
+                cell: (column) => formatValue(service[column]),
+              },
+            ]}
+            rows={columns}
+            rowKey={(column) => column}
+            empty="Both images are equal column by column."
+          />
         ) : (
           <p className="text-xs text-slate-400">Both images are equal column by column.</p>
         )

@@ -8,6 +8,7 @@ import { LIVE_REFRESH_MS } from "../live";
 import { useCan } from "../operator-context";
 import { TimeAgo } from "../time-ago";
 import { useTRPC } from "../trpc-provider";
+import { type Column, DataTable } from "../ui/data-table";
 import { Pager, useKeysetPages } from "../ui/pager";
 import { ConfirmAction } from "./confirm-action";
 import { DIRECTION_LABELS, formatCount, formatKey } from "./data-format";
@@ -52,6 +53,69 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
   );
   const items = page.data?.items ?? [];
   const inspected = items.find((item) => item.id === inspecting) ?? null;
+  const columns: Column<QuarantineEntryView>[] = [
+    {
+      header: "Table",
+      cellClassName: "font-mono text-xs",
+      cell: (item) => (
+        <>
+          {item.tableName}
+          <div className="text-slate-500">{DIRECTION_LABELS[item.direction]}</div>
+        </>
+      ),
+    },
+    {
+      header: "Key",
+      className: "max-w-[12rem]",
+      cellClassName: "truncate font-mono text-xs",
+      cell: (item) => <span title={formatKey(item.rowKey)}>{formatKey(item.rowKey)}</span>,
+    },
+    {
+      header: "Error",
+      className: "max-w-xs",
+      cellClassName: "truncate text-xs text-rose-200",
+      cell: (item) => <span title={item.error}>{item.error}</span>,
+    },
+    { header: "Attempts", cellClassName: "font-mono text-xs", cell: (item) => item.attempts },
+    {
+      header: "Status",
+      className: "whitespace-nowrap",
+      cellClassName: "text-xs",
+      cell: (item) => (
+        <span className={STATUS_TONES[item.status]}>{item.status.replace("_", " ")}</span>
+      ),
+    },
+    {
+      header: "Last attempt",
+      className: "whitespace-nowrap",
+      cellClassName: "text-xs text-slate-400",
+      cell: (item) => <TimeAgo date={item.lastAttemptAt} />,
+    },
+    {
+      header: <span className="sr-only">Actions</span>,
+      className: "whitespace-nowrap text-right",
+      cell: (item) => (
+        <>
+          <button
+            type="button"
+            onClick={() => setInspecting(inspecting === item.id ? null : item.id)}
+            className="rounded px-2 py-0.5 text-xs text-sky-300 hover:underline"
+          >
+            {inspecting === item.id ? "Close" : "Inspect"}
+          </button>
+          <button
+            type="button"
+            disabled={!canOperate || item.status !== "open" || retry.isPending}
+            title={canOperate ? undefined : VIEWER_HINT}
+            onClick={() => retry.mutate({ domain, ids: [item.id] })}
+            className="ml-1 rounded border border-sky-700 px-2 py-0.5 text-xs text-sky-200 disabled:cursor-not-allowed disabled:border-slate-700 disabled:text-slate-500"
+          >
+            Retry
+          </button>
+        </>
+      ),
+    },
+  ];
 
   return (
     <section
@@ -109,85 +173,28 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
             : "No quarantined change with this status."}
         </p>
       ) : (
-        <div className="overflow-x-auto rounded border border-slate-800">
-          <table className="w-full text-sm">
-            <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
-              <tr>
-                <th className="px-3 py-2">Table</th>
-                <th className="px-3 py-2">Key</th>
-                <th className="px-3 py-2">Error</th>
-                <th className="px-3 py-2">Attempts</th>
-                <th className="px-3 py-2">Status</th>
-                <th className="px-3 py-2">Last attempt</th>
-                <th className="px-3 py-2 text-right">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-800" data-testid="quarantine-rows">
-              {items.map((item) => (
-                <tr
-                  key={item.id}
-                  className={inspecting === item.id ? "bg-slate-800/60" : "hover:bg-slate-900"}
-                >
-                  <td className="px-3 py-2 font-mono text-xs">
-                    {item.tableName}
-                    <div className="text-slate-500">{DIRECTION_LABELS[item.direction]}</div>
-                  </td>
-                  <td
-                    className="max-w-[12rem] truncate px-3 py-2 font-mono text-xs"
-                    title={formatKey(item.rowKey)}
-                  >
-                    {formatKey(item.rowKey)}
-                  </td>
-                  <td
-                    className="max-w-xs truncate px-3 py-2 text-xs text-rose-200"
-                    title={item.error}
-                  >
-                    {item.error}
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">{item.attempts}</td>
-                  <td
-                    className={`whitespace-nowrap px-3 py-2 text-xs ${STATUS_TONES[item.status]}`}
-                  >
-                    {item.status.replace("_", " ")}
-                  </td>
-                  <td className="whitespace-nowrap px-3 py-2 text-xs text-slate-400">
-                    <TimeAgo date={item.lastAttemptAt} />
-                  </td>
-                  <td className="whitespace-nowrap px-3 py-2 text-right">
-                    <button
-                      type="button"
-                      onClick={() => setInspecting(inspecting === item.id ? null : item.id)}
-                      className="rounded px-2 py-0.5 text-xs text-sky-300 hover:underline"
-                    >
-                      {inspecting === item.id ? "Close" : "Inspect"}
-                    </button>
-                    <button
-                      type="button"
-                      disabled={!canOperate || item.status !== "open" || retry.isPending}
-                      title={canOperate ? undefined : VIEWER_HINT}
-                      onClick={() => retry.mutate({ domain, ids: [item.id] })}
-                      className="ml-1 rounded border border-sky-700 px-2 py-0.5 text-xs text-sky-200 disabled:cursor-not-allowed disabled:border-slate-700 disabled:text-slate-500"
-                    >
-                      Retry
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <Pager
-            page={pages.page}
-            hasNewer={!pages.isNewest}
-            hasOlder={page.data?.nextCursor !== undefined}
-            onNewer={pages.newer}
-            onOlder={() => {
-              const next = page.data?.nextCursor;
-              if (next !== undefined) pages.older(next);
-            }}
-          />
-        </div>
+        <DataTable
+          columns={columns}
+          rows={page.data?.items}
+          rowKey={(item) => item.id}
+          empty="No quarantined change on this page."
+          testId="quarantine-rows"
+          rowClassName={(item) =>
+            inspecting === item.id ? "bg-slate-800/60" : "hover:bg-slate-900"
+          }
+          footer={
+            <Pager
+              page={pages.page}
+              hasNewer={!pages.isNewest}
+              hasOlder={page.data?.nextCursor !== undefined}
+              onNewer={pages.newer}
+              onOlder={() => {
+                const next = page.data?.nextCursor;
+                if (next !== undefined) pages.older(next);
+              }}
+            />
+          }
+        />
       )}
       {inspected && <QuarantineInspector entry={inspected} />}
     </section>

@@ -6,13 +6,17 @@ import { Suspense, useState } from "react";
 import { ErrorNote } from "../error-note";
 import { LIVE_REFRESH_MS } from "../live";
 import { useCan } from "../operator-context";
+import type { RouterOutputs } from "../router-types";
 import { useTRPC } from "../trpc-provider";
+import { type Column, DataTable } from "../ui/data-table";
+import { Pager, useKeysetPages } from "../ui/pager";
 import { BulkJobProgress, type Job } from "./bulk-job-progress";
 import { DeadLetterPanel } from "./dlq-entry-panel";
 import { type DlqFilterState, DlqFilters, noDlqFilter, toFilterInput } from "./dlq-filters";
 import { PurgeQueueButton } from "./purge-queue-button";
 
 const PAGE_SIZE = 50;
+type DlqEntry = RouterOutputs["dlq"]["list"]["entries"][number];
 const button =
   "rounded px-3 py-1.5 text-sm font-medium disabled:cursor-not-allowed disabled:opacity-40";
 
@@ -28,7 +32,7 @@ function Browser() {
   );
   const aggregateType = params.get("aggregate") ?? queues.data?.[0]?.aggregateType ?? null;
   const [filter, setFilter] = useState<DlqFilterState>(noDlqFilter);
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useKeysetPages<string>();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [inspecting, setInspecting] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
@@ -39,11 +43,11 @@ function Browser() {
       {
         aggregateType: aggregateType ?? "none",
         filter: filterInput,
-        cursor: cursors.at(-1),
+        cursor: pages.cursor,
         limit: PAGE_SIZE,
       },
       {
-        refetchInterval: cursors.length === 0 ? LIVE_REFRESH_MS : false,
+        refetchInterval: pages.isNewest ? LIVE_REFRESH_MS : false,
         placeholderData: keepPreviousData,
       },
     ),
@@ -71,14 +75,14 @@ function Browser() {
   );
 
   function choose(next: string) {
-    setCursors([]);
+    pages.reset();
     setSelected(new Set());
     setInspecting(null);
     router.replace(`/dlq?aggregate=${encodeURIComponent(next)}`);
   }
   function changeFilter(next: DlqFilterState) {
     setFilter(next);
-    setCursors([]);
+    pages.reset();
     setSelected(new Set());
   }
   const toggle = (id: string) =>
@@ -102,6 +106,57 @@ function Browser() {
   const ids = [...selected];
   const mutationError = replay.error ?? purge.error ?? startBulk.error;
   const resumable = (unfinished.data ?? []).filter((j) => j.job.aggregateType === aggregateType);
+  const nextCursor = page.data?.nextCursor;
+  const columns: Column<DlqEntry>[] = [
+    {
+      header: (
+        <input
+          type="checkbox"
+          aria-label="select all on this page"
+          checked={entries.length > 0 && entries.every((e) => selected.has(e.id))}
+          onChange={(ev) =>
+            setSelected(ev.target.checked ? new Set(entries.map((e) => e.id)) : new Set())
+          }
+        />
+      ),
+      className: "w-8",
+      cell: (e) => (
+        <input
+          type="checkbox"
+          aria-label={`select ${e.id}`}
+          checked={selected.has(e.id)}
+          onChange={() => toggle(e.id)}
+        />
+      ),
+    },
+    {
+      header: "Dead-lettered",
+      className: "whitespace-nowrap",
+      cellClassName: "font-mono text-xs text-slate-400",
+      cell: (e) => new Date(e.deadLetteredAt).toLocaleString(),
+    },
+    {
+      header: "Event type",
+      cellClassName: "font-mono text-xs",
+      cell: (e) => (
+        <button
+          type="button"
+          className="text-sky-300 hover:underline"
+          onClick={() => setInspecting(e.id)}
+        >
+          {e.eventType ?? "(unreadable)"}
+        </button>
+      ),
+    },
+    { header: "Group", cellClassName: "font-mono text-xs", cell: (e) => e.group },
+    { header: "Tries", cellClassName: "font-mono text-xs", cell: (e) => e.deliveries },
+    {
+      header: "Error",
+      className: "max-w-xs",
+      cellClassName: "truncate text-rose-200",
+      cell: (e) => <span title={e.error}>{e.error}</span>,
+    },
+  ];
 
   return (
     <div className="space-y-4">
@@ -192,91 +247,23 @@ function Browser() {
       {mutationError && <ErrorNote message={mutationError.message} />}
 
       <div className="grid items-start gap-4 lg:grid-cols-[1fr_28rem]">
-        <div className="overflow-x-auto rounded-xl border border-slate-800">
-          <table className="w-full text-sm">
-            <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
-              <tr>
-                <th className="w-8 px-3 py-3">
-                  <input
-                    type="checkbox"
-                    aria-label="select all on this page"
-                    checked={entries.length > 0 && entries.every((e) => selected.has(e.id))}
-                    onChange={(ev) =>
-                      setSelected(ev.target.checked ? new Set(entries.map((e) => e.id)) : new Set())
-                    }
-                  />
-                </th>
-                <th className="px-3 py-3">Dead-lettered</th>
-                <th className="px-3 py-3">Event type</th>
-                <th className="px-3 py-3">Group</th>
-                <th className="px-3 py-3">Tries</th>
-                <th className="px-3 py-3">Error</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-800" data-testid="dlq-rows">
-              {entries.map((e) => (
-                <tr
-                  key={e.id}
-                  className={inspecting === e.id ? "bg-slate-800/60" : "hover:bg-slate-900"}
-                >
-                  <td className="px-3 py-2">
-                    <input
-                      type="checkbox"
-                      aria-label={`select ${e.id}`}
-                      checked={selected.has(e.id)}
-                      onChange={() => toggle(e.id)}
-                    />
-                  </td>
-                  <td className="whitespace-nowrap px-3 py-2 font-mono text-xs text-slate-400">
-                    {new Date(e.deadLetteredAt).toLocaleString()}
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">
-                    <button
-                      type="button"
-                      className="text-sky-300 hover:underline"
-                      onClick={() => setInspecting(e.id)}
-                    >
-                      {e.eventType ?? "(unreadable)"}
-                    </button>
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">{e.group}</td>
-                  <td className="px-3 py-2 font-mono text-xs">{e.deliveries}</td>
-                  <td className="max-w-xs truncate px-3 py-2 text-rose-200" title={e.error}>
-                    {e.error}
-                  </td>
-                </tr>
-              ))}
-              {page.data && entries.length === 0 && (
-                <tr>
-                  <td colSpan={6} className="px-4 py-6 text-center text-slate-400">
-                    Nothing matches.
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
-          <div className="flex items-center justify-between border-t border-slate-800 px-3 py-2 text-sm">
-            <button
-              type="button"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors((c) => c.slice(0, -1))}
-              className="rounded border border-slate-700 px-3 py-1 disabled:opacity-40"
-            >
-              ← Newer
-            </button>
-            <span className="text-slate-500">Page {cursors.length + 1}</span>
-            <button
-              type="button"
-              disabled={!page.data?.nextCursor}
-              onClick={() =>
-                page.data?.nextCursor && setCursors((c) => [...c, page.data.nextCursor as string])
-              }
-              className="rounded border border-slate-700 px-3 py-1 disabled:opacity-40"
-            >
-              Older →
-            </button>
-          </div>
-        </div>
+        <DataTable
+          columns={columns}
+          rows={page.data?.entries}
+          rowKey={(e) => e.id}
+          empty="Nothing matches."
+          testId="dlq-rows"
+          rowClassName={(e) => (inspecting === e.id ? "bg-slate-800/60" : "hover:bg-slate-900")}
+          footer={
+            <Pager
+              page={pages.page}
+              hasNewer={!pages.isNewest}
+              hasOlder={nextCursor != null}
+              onNewer={pages.newer}
+              onOlder={() => nextCursor != null && pages.older(nextCursor)}
+            />
+          }
+        />
         {inspecting && aggregateType ? (
           <DeadLetterPanel
             key={inspecting}

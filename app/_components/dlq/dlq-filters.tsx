@@ -1,5 +1,7 @@
 "use client";
 
+import { FormField, inputClass } from "../ui/form-field";
+
 export type DlqFilterState = {
   eventType: string;
   errorContains: string;
@@ -23,8 +25,6 @@ export function toFilterInput(f: DlqFilterState) {
   };
 }
 
-const field = "mt-1 block rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm";
-
 export function DlqFilters(props: {
   value: DlqFilterState;
   onChange: (next: DlqFilterState) => void;
@@ -36,42 +36,38 @@ export function DlqFilters(props: {
       className="flex flex-wrap items-end gap-3"
       onSubmit={(e) => e.preventDefault()}
     >
-      <label className="text-xs text-slate-400">
-        Event type
+      <FormField label="Event type">
         <input
-          className={field}
+          className={inputClass}
           placeholder="identity.UserRegistered"
           value={props.value.eventType}
           onChange={(e) => set({ eventType: e.target.value })}
         />
-      </label>
-      <label className="text-xs text-slate-400">
-        Error contains
+      </FormField>
+      <FormField label="Error contains">
         <input
-          className={field}
+          className={inputClass}
           placeholder="timeout"
           value={props.value.errorContains}
           onChange={(e) => set({ errorContains: e.target.value })}
         />
-      </label>
-      <label className="text-xs text-slate-400">
-        Since
+      </FormField>
+      <FormField label="Since">
         <input
           type="datetime-local"
-          className={field}
+          className={inputClass}
           value={props.value.since}
           onChange={(e) => set({ since: e.target.value })}
         />
-      </label>
-      <label className="text-xs text-slate-400">
-        Until
+      </FormField>
+      <FormField label="Until">
         <input
           type="datetime-local"
-          className={field}
+          className={inputClass}
           value={props.value.until}
           onChange={(e) => set({ until: e.target.value })}
         />
-      </label>
+      </FormField>
       <button
         type="button"
         onClick={() => props.onChange(noDlqFilter)}

@@ -1,5 +1,7 @@
 "use client";
 
+import type { ReactNode } from "react";
+import { FormField, inputClass } from "../ui/form-field";
 import {
   ALL_KINDS,
   ALL_SEVERITIES,
@@ -30,9 +32,10 @@ export function FilterChips(props: {
   filters: TimelineFilterState;
   onChange: (change: Partial<TimelineFilterState>) => void;
   onClear: () => void;
+  /** More filters on the row of the dates, before Clear (the timeline's domain select). */
+  extra?: ReactNode;
 }) {
   const { filters, onChange } = props;
-  const input = "mt-1 block rounded border border-slate-700 bg-slate-950 px-2 py-1 text-sm";
   return (
     <form
       aria-label="timeline filters"
@@ -60,26 +63,25 @@ export function FilterChips(props: {
             />
           ))}
         </fieldset>
-        <label className="text-xs text-slate-400">
-          From
+        <FormField label="From">
           <input
             type="datetime-local"
             name="from"
-            className={input}
+            className={inputClass}
             value={filters.from}
             onChange={(e) => onChange({ from: e.target.value })}
           />
-        </label>
-        <label className="text-xs text-slate-400">
-          To
+        </FormField>
+        <FormField label="To">
           <input
             type="datetime-local"
             name="to"
-            className={input}
+            className={inputClass}
             value={filters.to}
             onChange={(e) => onChange({ to: e.target.value })}
           />
-        </label>
+        </FormField>
+        {props.extra}
         <button
           type="button"
           onClick={props.onClear}

@@ -10,6 +10,7 @@ import { TimeAgo } from "../time-ago";
 import { TraceLink } from "../trace-link";
 import { useTRPC } from "../trpc-provider";
 import { type Column, DataTable } from "../ui/data-table";
+import { FormField, inputClass } from "../ui/form-field";
 import { Pager, useKeysetPages } from "../ui/pager";
 import { FilterChips } from "./filter-chips";
 import { KindBadge } from "./kind-badge";
@@ -23,7 +24,8 @@ const TIMELINE_REFRESH_MS = 2_000;
 const columns = (showDomain: boolean): Column<Item>[] => [
   {
     header: "When",
-    className: "whitespace-nowrap font-mono text-xs text-slate-400",
+    className: "whitespace-nowrap",
+    cellClassName: "font-mono text-xs text-slate-400",
     cell: (row) => (
       <span className="flex flex-col">
         <span>{row.at.toLocaleString()}</span>
@@ -89,38 +91,35 @@ export function TimelineView({
   };
   return (
     <div className="space-y-4" data-testid={domain ? `timeline-${domain}` : "timeline"}>
-      <div className="flex flex-wrap items-start gap-4">
-        <div className="min-w-0 flex-1">
-          <FilterChips
-            filters={filters}
-            onChange={update}
-            onClear={() => {
-              setFilters(NO_FILTERS);
-              setDomainFilter("");
-              pages.reset();
-            }}
-          />
-        </div>
-        {!domain && (
-          <label className="text-xs text-slate-400">
-            Domain
-            <select
-              name="domain"
-              className="mt-1 block rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm"
-              value={domainFilter}
-              onChange={(e) => {
-                setDomainFilter(e.target.value as DomainName | "");
-                pages.reset();
-              }}
-            >
-              <option value="">all domains</option>
-              {DOMAIN_NAMES.map((name) => (
-                <option key={name}>{name}</option>
-              ))}
-            </select>
-          </label>
-        )}
-      </div>
+      <FilterChips
+        filters={filters}
+        onChange={update}
+        onClear={() => {
+          setFilters(NO_FILTERS);
+          setDomainFilter("");
+          pages.reset();
+        }}
+        extra={
+          !domain && (
+            <FormField label="Domain">
+              <select
+                name="domain"
+                className={inputClass}
+                value={domainFilter}
+                onChange={(e) => {
+                  setDomainFilter(e.target.value as DomainName | "");
+                  pages.reset();
+                }}
+              >
+                <option value="">all domains</option>
+                {DOMAIN_NAMES.map((name) => (
+                  <option key={name}>{name}</option>
+                ))}
+              </select>
+            </FormField>
+          )
+        }
+      />
       {query.isError && (
         <ErrorNote message={`Could not load the timeline: ${query.error.message}`} />
       )}

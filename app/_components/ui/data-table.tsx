@@ -3,8 +3,10 @@ import type { ReactNode } from "react";
 export type Column<Row> = {
   header: ReactNode;
   cell: (row: Row) => ReactNode;
-  /** Classes of the cells of this column (alignment, width, font). */
+  /** Classes of the header and the cells of this column: alignment, width. */
   className?: string;
+  /** Classes of the body cells only (font, colour, truncation), so the header keeps its look. */
+  cellClassName?: string;
 };
 
 /** The console's one table: bordered, striped by dividers, a line when there is nothing to show. */
@@ -19,10 +21,18 @@ export function DataTable<Row>(props: {
   rowClassName?: (row: Row) => string;
   onRowClick?: (row: Row) => void;
   rowTestId?: (row: Row) => string;
+  /** Without its own border and rounding, for a table nested in a card that has them. */
+  bare?: boolean;
+  /** Under the rows, inside the table's border: a pager, a total. */
+  footer?: ReactNode;
 }) {
   const { columns, rows } = props;
   return (
-    <div className="overflow-x-auto rounded-xl border border-slate-800">
+    <div
+      className={
+        props.bare ? "overflow-x-auto" : "overflow-x-auto rounded-xl border border-slate-800"
+      }
+    >
       <table className="w-full text-sm">
         <thead className="bg-slate-900 text-left text-xs uppercase tracking-wide text-slate-400">
           <tr>
@@ -43,8 +53,11 @@ export function DataTable<Row>(props: {
               onClick={props.onRowClick && (() => props.onRowClick?.(row))}
             >
               {columns.map((column, index) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: columns are static per table
-                <td key={index} className={`px-4 py-2 ${column.className ?? ""}`}>
+                <td
+                  // biome-ignore lint/suspicious/noArrayIndexKey: columns are static per table
+                  key={index}
+                  className={`px-4 py-2 ${column.className ?? ""} ${column.cellClassName ?? ""}`}
+                >
                   {column.cell(row)}
                 </td>
               ))}
@@ -59,6 +72,7 @@ export function DataTable<Row>(props: {
           )}
         </tbody>
       </table>
+      {props.footer && <div className="border-t border-slate-800 px-3">{props.footer}</div>}
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import type { ReactNode } from "react";
 
 /** The classes of every text input and select in the console's forms. */
+// min-h: a select is 2 px shorter than a text or date input; this lines them up in a filter row.
 export const inputClass =
-  "mt-1 block rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm text-slate-100";
+  "mt-1 block min-h-8.5 rounded border border-slate-700 bg-slate-950 px-2 py-1.5 text-sm text-slate-100";
 
 /** A labelled form control with an optional hint and the error the server or the form gave. */
 export function FormField(props: {

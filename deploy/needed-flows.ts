@@ -3,26 +3,16 @@
  * table: the NetworkPolicies under k8s/ must allow exactly these and nothing else.
  */
 
+import { DEFAULT_SERVICE_PORTS, DOMAIN_NAMES } from "@/lib/contracts/domains";
+import { WORKER_ADMIN_PORTS } from "@/scripts/launcher/admin-ports";
+
 /** Keiko processes (one Deployment each), with the port that serves /healthz, /readyz, /metrics. */
 export const KEIKO_PROCESSES = {
   console: 3000,
   "api-gateway": 8080,
   "legacy-runtime": 8090,
-  identity: 8101,
-  learning: 8102,
-  reputation: 8103,
-  passport: 8104,
-  governance: 8105,
-  marketplace: 8106,
-  "outbox-relay": 9101,
-  "data-sync": 9102,
-  "slo-guard": 9103,
-  "legacy-runtime-consumer": 9110,
-  "learning-consumer": 9111,
-  "reputation-consumer": 9112,
-  "passport-consumer": 9113,
-  "governance-consumer": 9114,
-  "marketplace-consumer": 9115,
+  ...DEFAULT_SERVICE_PORTS,
+  ...WORKER_ADMIN_PORTS,
 } as const;
 
 export type KeikoProcess = keyof typeof KEIKO_PROCESSES;
@@ -63,14 +53,7 @@ export type Peer = Pod | (typeof EXTERNAL_PEERS)[number];
 export type Flow = { from: Peer; to: Peer; port: number; protocol?: "TCP" | "UDP" };
 
 const keiko = Object.keys(KEIKO_PROCESSES) as KeikoProcess[];
-const domainServices = [
-  "identity",
-  "learning",
-  "reputation",
-  "passport",
-  "governance",
-  "marketplace",
-] as const;
+const domainServices = DOMAIN_NAMES;
 const consumers = keiko.filter((name) => name.endsWith("-consumer"));
 const postgresUsers: KeikoProcess[] = [
   "console",

@@ -21,6 +21,7 @@ import {
   E2E_SESSION_SECONDS,
 } from "../e2e/credentials";
 import { e2eStack } from "../e2e/stack";
+import { startE2eGitops } from "../server/gitops/testing/e2e-gitops";
 import {
   type AppliedRoles,
   applyRolePlans,
@@ -29,6 +30,7 @@ import {
   platformRolePlans,
 } from "./launcher/database-roles";
 import { seedControl } from "./launcher/databases";
+import { startE2ePrometheus } from "./launcher/prometheus-e2e";
 
 const stack = e2eStack();
 const port = Number(process.env.E2E_PORT ?? 3100);
@@ -112,6 +114,8 @@ const shared = {
   REDIS_URL: stack.redisUrl,
   KEIKO_KEY_PREFIX: stack.keyPrefix,
   LOG_LEVEL: "error",
+  // stopping waits for nothing: no load balancer has to drop these processes first
+  SHUTDOWN_DELAY_MS: "0",
 };
 
 function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -123,6 +127,21 @@ const roles = await applyRolePlans(stack.serverUrl, rolePlans, async () =>
   randomBytes(18).toString("base64url"),
 );
 const withSecret = { SERVICE_TOKEN_SECRET: serviceTokenSecret };
+// A real Prometheus scraping this stack for e2e/observability.spec.ts; the console reads PROMETHEUS_URL.
+const prometheus = await startE2ePrometheus({
+  root: process.cwd(),
+  runId: stack.runId,
+  targets: [
+    { job: "api-gateway", address: `127.0.0.1:${stack.ports.gateway}` },
+    { job: "legacy-runtime", address: `127.0.0.1:${stack.ports.legacy}` },
+    { job: "learning", address: `127.0.0.1:${stack.ports.learning}` },
+    { job: "console", address: `127.0.0.1:${port}` },
+  ],
+});
+Object.assign(shared, { PROMETHEUS_URL: prometheus.url });
+// A stand-in Kubernetes API with Argo CD Applications for e2e/gitops.spec.ts; the console reads KUBECONFIG.
+const gitops = await startE2eGitops(stack.runId);
+Object.assign(shared, gitops.env);
 const children = [
   start("npx", ["tsx", "services/passport/consume.ts"], {
     ...withSecret,
@@ -166,16 +185,22 @@ const children = [
     DATABASE_URL: urlOf(roles, "slo-guard"),
     CONTROL_PLANE_URL: `http://127.0.0.1:${port}`,
   }),
-  start("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: urlOf(roles, "console"),
-    CONTROL_DATABASE: stack.controlDatabase,
-    NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
-    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
-    SESSION_MAX_AGE_SECONDS: String(E2E_SESSION_SECONDS),
-    ...withSecret,
-  }),
+  // the console as npm start runs it: Next.js inside node:http on the one lifecycle
+  start(
+    process.execPath,
+    ["--import", "tsx", "scripts/console-server.ts", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      NODE_ENV: "production",
+      JAEGER_UI_URL: "http://127.0.0.1:16686",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: urlOf(roles, "console"),
+      CONTROL_DATABASE: stack.controlDatabase,
+      NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      SESSION_MAX_AGE_SECONDS: String(E2E_SESSION_SECONDS),
+      ...withSecret,
+    },
+  ),
 ];
 
 let stopping = false;

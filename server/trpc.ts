@@ -7,6 +7,8 @@ import type { ControlDb } from "@/server/db/client";
 import { DomainError, toTRPCError } from "@/server/errors";
 import type { EventBus } from "@/server/events/event-bus";
 import type { Operator } from "@/server/operators/operator-service";
+import { traceIdOfTraceparent, withRequestTrace } from "@/server/timeline/request-trace";
+import type { WallAccess } from "@/server/wall/wall-tokens";
 
 /** What every procedure sees. Built per request by the route handler, or directly by tests. */
 export type Context = {
@@ -15,6 +17,10 @@ export type Context = {
   operator: Operator | null;
   /** A worker calling with a verified service JWT (aud `control-plane`), e.g. slo-guard. */
   service: ServiceClaims | null;
+  /** The request's W3C trace id (its `traceparent` header), kept on the audit rows it causes. */
+  traceId: string | null;
+  /** A kiosk presenting a wall token (set by the route handler): it may read the wall, nothing else. */
+  wall?: WallAccess | null;
 };
 
 export function createContext(
@@ -22,12 +28,19 @@ export function createContext(
   bus: EventBus,
   operator: Operator | null,
   service: ServiceClaims | null = null,
+  traceparent: string | null = null,
 ): Context {
-  return { db, bus, operator, service };
+  return { db, bus, operator, service, traceId: traceIdOfTraceparent(traceparent) };
 }
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Subscriptions over SSE: pings keep proxies from closing a quiet stream; a client that hears
+  // nothing (not even a ping) for 8 s reconnects by itself.
+  sse: {
+    ping: { enabled: true, intervalMs: 2_000 },
+    client: { reconnectAfterInactivityMs: 8_000 },
+  },
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
     // A zod failure's message is its first issue, said plainly, rather than a JSON dump.
@@ -60,7 +73,10 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/** The request's trace id reaches recordAudit without being passed through every call. */
+const requestTrace = t.middleware(({ ctx, next }) => withRequestTrace(ctx.traceId, () => next()));
+
+export const publicProcedure = t.procedure.use(mapErrors).use(requestTrace);
 
 function requireRole(needed: OperatorRole) {
   return t.middleware(({ ctx, next }) => {

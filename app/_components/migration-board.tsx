@@ -6,6 +6,7 @@ import { trafficOnNewService } from "@/lib/contracts/domains";
 import { DataHealthSummary } from "./data/data-health-badge";
 import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
+import { HealthBadge } from "./gitops/status-badges";
 import { GuardAlerts } from "./guard-alerts";
 import { LIVE_REFRESH_MS, useLiveChanges } from "./live";
 import { ParityBadge } from "./parity-badge";
@@ -23,6 +24,10 @@ export function MigrationBoard() {
   // The data sync's state is not in the change stream (it lives in its own worker's tables).
   const data = useQuery(
     trpc.data.overview.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }),
+  );
+  // Argo CD's view of each domain's production Application (read from the console's watch cache)
+  const argo = useQuery(
+    trpc.gitops.domainHealth.queryOptions(undefined, { refetchInterval: 5_000 }),
   );
   if (board.isPending) return <p className="text-slate-400">Loading the board…</p>;
   if (board.isError)
@@ -68,6 +73,8 @@ export function MigrationBoard() {
             {domains.map((d) => {
               const share = trafficOnNewService(d);
               const dataStatus = data.data?.find((status) => status.domain === d.name);
+              const app = argo.data?.domains.find((a) => a.domain === d.name)?.environments
+                .production;
               return (
                 <tr
                   key={d.name}
@@ -85,6 +92,15 @@ export function MigrationBoard() {
                   </td>
                   <td className="px-4 py-3">
                     <StateBadge state={d.state} weight={d.canaryWeight} />
+                    {app && (
+                      <div
+                        className="mt-1 flex items-center gap-1 text-xs text-slate-500"
+                        title={`Argo CD ${app.application}: ${app.sync}`}
+                        data-testid="argo-health"
+                      >
+                        prod <HealthBadge status={app.health} />
+                      </div>
+                    )}
                   </td>
                   <td className="px-4 py-3">
                     <StatePipeline state={d.state} />

@@ -8,6 +8,7 @@ import { consoleEnv } from "@/lib/config/console";
 import { sessionOperator } from "@/server/auth/session-operator";
 import { controlDb } from "@/server/db/control-db";
 import { eventBus } from "@/server/events/event-bus";
+import { argoHealthOf } from "@/server/gitops/argo-health-source";
 import { liveRuntime } from "@/server/live/live-runtime";
 import { wallCookieName } from "@/server/wall/wall-cookie";
 import { readLiveState, type WallSnapshot } from "@/server/wall/wall-snapshot";
@@ -66,7 +67,7 @@ async function initialSnapshot(): Promise<WallSnapshot | null> {
   const bus = eventBus();
   const latest = liveRuntime(db, bus).hub.latest;
   if (latest) return latest.value.wall;
-  return readLiveState(db, bus)
+  return readLiveState(db, bus, argoHealthOf())
     .then((state) => state.wall)
     .catch(() => null); // the stream will say what is wrong
 }

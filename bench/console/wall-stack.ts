@@ -46,8 +46,8 @@ export async function startWallBenchStack(port: number): Promise<WallBenchStack>
     ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"],
     {
       // its own process group: `next start` runs the server in a child that must stop with it
-    detached: true,
-    stdio: ["ignore", "ignore", "inherit"],
+      detached: true,
+      stdio: ["ignore", "ignore", "inherit"],
       env: {
         ...process.env,
         NODE_ENV: "production",

@@ -31,7 +31,7 @@ export async function startPortPrinter(
 export type GatewayChild = Child & { port: number; url: string; pids: () => number[] };
 
 /**
- * The API gateway from `entry` (main.ts, or cluster.ts for several workers) with the bench's
+ * The API gateway from `entry` (main.ts; GATEWAY_WORKERS for several workers) with the bench's
  * database and Redis prefix; waits until /readyz answers 200.
  */
 export async function startGateway(

@@ -11,7 +11,7 @@
  *   every feature on (routing, service JWT, traceparent, X-Forwarded-*, breaker, rolling
  *   statistics, metrics) for a migrated domain, a canary domain (bucket hashed per request) and a
  *   shadow domain (mirror on, the mirror target healthy, parity recorded in Redis); the gateway
- *   with GATEWAY_WORKERS=2 (services/api-gateway/cluster.ts).
+ *   with GATEWAY_WORKERS=2 (services/api-gateway/main.ts forks, ./cluster.ts).
  * Then the same offered load, evenly paced (open loop) at a third of the gateway's maximum, for
  * the latency each proxy adds over direct; then good requests with and without a flood of bad
  * ones (./flood.ts: 404 unknown domain, 400 malformed path, 413 body declared over the limit).
@@ -389,13 +389,13 @@ async function main(): Promise<void> {
   const twoWorkerPrefix = `${prefix}w2:`;
   const gateway2 = await startGateway(cleanups, {
     label: "api-gateway x2",
-    entry: "services/api-gateway/cluster.ts",
+    entry: "services/api-gateway/main.ts",
     nodeArgs: [],
     env: { ...gatewayEnv, KEIKO_KEY_PREFIX: twoWorkerPrefix, GATEWAY_WORKERS: "2" },
     ready: async () => (await readGatewayStats(redis, twoWorkerPrefix)).gateways.length === 2,
   });
   console.log(
-    "  gateway: services/api-gateway/main.ts (1 process) and cluster.ts with GATEWAY_WORKERS=2; learning migrated,\n" +
+    "  gateway: services/api-gateway/main.ts, 1 process and GATEWAY_WORKERS=2; learning migrated,\n" +
       "  identity canary (weight 50, x-keiko-user hashed on every request), reputation shadow (mirror to the same\n" +
       "  healthy upstream, parity recorded in Redis); production defaults otherwise (LOG_LEVEL=warn)",
   );

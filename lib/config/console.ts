@@ -8,8 +8,27 @@ const optionalText = z
   .transform((v) => (v === "" ? undefined : v))
   .optional();
 
+/** Where the observability page's charts come from (any Prometheus that loads k8s/…/rules.yml). */
+const PrometheusUrlSchema = z
+  .url({ message: "must be the Prometheus base URL, e.g. http://127.0.0.1:9090" })
+  .refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://")
+  .default("http://127.0.0.1:9090");
+
+const PrometheusTargetEnvSchema = z.object({ PROMETHEUS_URL: PrometheusUrlSchema });
+
+/** The trace UI (Jaeger) that trace ids link to, as `<url>/trace/<id>`; unset: no links. */
+const JaegerUiUrlSchema = z
+  .url({ message: "must be the Jaeger UI's base URL, e.g. http://127.0.0.1:16686" })
+  .refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://")
+  .transform((v) => v.replace(/\/+$/, ""))
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
+const JaegerEnvSchema = z.object({ JAEGER_UI_URL: JaegerUiUrlSchema });
+
 export const ConsoleEnvSchema = z
   .object({
+    PROMETHEUS_URL: PrometheusUrlSchema,
     DATABASE_URL: z
       .url({ message: "must be a postgres:// URL of the PostgreSQL server" })
       .refine((v) => /^postgres(ql)?:\/\//.test(v), "must start with postgres://"),
@@ -72,6 +91,18 @@ export const ConsoleEnvSchema = z
     LOGIN_FAILURES_PER_USERNAME: z.coerce.number().int().min(1).max(1000).default(10),
     LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(30),
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    JAEGER_UI_URL: JaegerUiUrlSchema,
+    /** A kubeconfig file for the Argo CD view; without it (and outside a cluster) the page shows k8s/overlays only. */
+    KUBECONFIG: optionalText,
+    /** Set by Kubernetes inside a pod: the console then uses its service account. */
+    KUBERNETES_SERVICE_HOST: optionalText,
+    /** Where the Argo CD Applications live. */
+    ARGOCD_NAMESPACE: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name")
+      .default("argocd"),
+    /** The kustomize overlays (one folder per environment) whose images are the desired state. */
+    GITOPS_OVERLAYS_DIR: z.string().trim().min(1).default("k8s/overlays"),
   })
   .refine(
     (env) =>
@@ -105,4 +136,21 @@ export function consoleEnv(): ConsoleEnv {
     };
   }
   return cached;
+}
+
+/**
+ * PROMETHEUS_URL alone, read at each call: the metrics router needs none of the database or
+ * session settings to say where it looks (and tests can point it elsewhere).
+ */
+export function consolePrometheusUrl(
+  env: Record<string, string | undefined> = process.env,
+): string {
+  return parseEnv(PrometheusTargetEnvSchema, env).PROMETHEUS_URL;
+}
+
+/** JAEGER_UI_URL alone, read at each call (trace links need none of the other settings). */
+export function consoleJaegerUiUrl(
+  env: Record<string, string | undefined> = process.env,
+): string | null {
+  return parseEnv(JaegerEnvSchema, env).JAEGER_UI_URL ?? null;
 }

@@ -1,8 +1,9 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
-import pg from "pg";
+import type pg from "pg";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
+import { resilientPool } from "@/lib/db/pool";
 import { testServiceKey } from "@/lib/testing/contract-target";
 import { createTestDatabase } from "@/lib/testing/test-database";
 
@@ -23,7 +24,12 @@ export async function startServiceUnderTest(
   build: (deps: ServiceDeps) => Promise<FastifyInstance>,
 ) {
   const database = await createTestDatabase(folder);
-  const pool = new pg.Pool({ connectionString: database.url, max: 5 });
+  // the drop below ends connections a relay or consumer still holds: they must not crash the run
+  const pool = resilientPool(
+    { connectionString: database.url, max: 5 },
+    { warn: () => {} },
+    folder,
+  );
   const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", {
     lazyConnect: false,
   });

@@ -14,7 +14,7 @@ const GATEWAY_PORT = 8080;
 
 /**
  * Every local process of `npm start` that serves metrics: the HTTP services and the gateway on
- * their own port, the workers on their admin port, and the console on /api/metrics.
+ * their own port, the workers on their admin port, and the console on its /metrics (scripts/console-server.ts).
  */
 export function localScrapeTargets(consolePort: number, host = "127.0.0.1"): ScrapeTarget[] {
   return [
@@ -24,7 +24,7 @@ export function localScrapeTargets(consolePort: number, host = "127.0.0.1"): Scr
       job,
       address: `${host}:${port}`,
     })),
-    { job: "console", address: `${host}:${consolePort}`, metricsPath: "/api/metrics" },
+    { job: "console", address: `${host}:${consolePort}` },
   ];
 }
 

@@ -40,11 +40,7 @@ describe("localScrapeTargets", () => {
     expect(new Set(jobs).size).toBe(jobs.length);
     expect(targets).toContainEqual({ job: "identity", address: "127.0.0.1:8101" });
     expect(targets).toContainEqual({ job: "outbox-relay", address: "127.0.0.1:9101" });
-    expect(targets).toContainEqual({
-      job: "console",
-      address: "127.0.0.1:3000",
-      metricsPath: "/api/metrics",
-    });
+    expect(targets).toContainEqual({ job: "console", address: "127.0.0.1:3000" });
   });
 });
 

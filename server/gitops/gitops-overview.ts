@@ -41,9 +41,9 @@ function clusterStatus(runtime: GitopsRuntime): ClusterStatus {
   };
 }
 
-async function applications(runtime: GitopsRuntime): Promise<ApplicationView[]> {
+async function applications(runtime: GitopsRuntime, waitMs?: number): Promise<ApplicationView[]> {
   if (!runtime.cache) return [];
-  return (await startedCache(runtime.cache)).snapshot();
+  return (await startedCache(runtime.cache, waitMs)).snapshot();
 }
 
 /** The GitOps page: Applications by environment beside the overlays' desired images. */
@@ -86,9 +86,12 @@ export type DomainAppHealth = {
   revision: string | null;
 };
 
-/** Each domain's Application health and sync per environment, for the board and the wall. */
-export async function domainHealth(runtime: GitopsRuntime) {
-  const apps = await applications(runtime);
+/**
+ * Each domain's Application health and sync per environment, for the board and the wall; waits
+ * up to `waitMs` for a watch still starting (0: what the cache holds now).
+ */
+export async function domainHealth(runtime: GitopsRuntime, waitMs?: number) {
+  const apps = await applications(runtime, waitMs);
   const domains = DOMAIN_NAMES.map((domain) => ({
     domain,
     environments: Object.fromEntries(

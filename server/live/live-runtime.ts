@@ -1,5 +1,6 @@
 import type { ControlDb } from "@/server/db/client";
 import type { EventBus } from "@/server/events/event-bus";
+import { argoHealthOf } from "@/server/gitops/argo-health-source";
 import { type LiveState, readLiveState } from "@/server/wall/wall-snapshot";
 import { WallTokenWatch } from "@/server/wall/wall-token-watch";
 import { LiveHub } from "./live-hub";
@@ -21,7 +22,10 @@ export function liveRuntime(db: ControlDb, bus: EventBus): Runtime {
   let runtime = holder.keikoLive.get(db);
   if (!runtime) {
     runtime = {
-      hub: new LiveHub({ read: () => readLiveState(db, bus), intervalMs: LIVE_POLL_MS }),
+      hub: new LiveHub({
+        read: () => readLiveState(db, bus, argoHealthOf()),
+        intervalMs: LIVE_POLL_MS,
+      }),
       watch: new WallTokenWatch(db),
     };
     holder.keikoLive.set(db, runtime);

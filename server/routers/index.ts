@@ -4,10 +4,15 @@ import { dataRouter } from "./data";
 import { dlqRouter } from "./dlq";
 import { eventsRouter } from "./events";
 import { gatewayRouter } from "./gateway";
+import { gitopsRouter } from "./gitops";
 import { internalRouter } from "./internal";
+import { liveRouter } from "./live";
+import { metricsRouter } from "./metrics";
 import { migrationRouter } from "./migration";
 import { operatorsRouter } from "./operators";
 import { rolloutRouter } from "./rollout";
+import { timelineRouter } from "./timeline";
+import { wallRouter } from "./wall";
 
 export const appRouter = router({
   migration: migrationRouter,
@@ -18,7 +23,12 @@ export const appRouter = router({
   rollout: rolloutRouter,
   gateway: gatewayRouter,
   data: dataRouter,
+  gitops: gitopsRouter,
   internal: internalRouter,
+  metrics: metricsRouter,
+  timeline: timelineRouter,
+  live: liveRouter,
+  wall: wallRouter,
 });
 
 export type AppRouter = typeof appRouter;

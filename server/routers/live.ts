@@ -1,5 +1,6 @@
 import { TRPCError, tracked } from "@trpc/server";
 import { z } from "zod";
+import { argoHealthOf } from "@/server/gitops/argo-health-source";
 import { followHub } from "@/server/live/follow-hub";
 import { LIVE_HEARTBEAT_MS, liveRuntime } from "@/server/live/live-runtime";
 import { router, viewerProcedure } from "@/server/trpc";
@@ -45,7 +46,7 @@ export const liveRouter = router({
   }),
   /** The same state read directly: the wall's polling mode (`/wall?poll=1`), a benchmark baseline. */
   wallSnapshot: wallReaderProcedure.query(
-    async ({ ctx }) => (await readLiveState(ctx.db, ctx.bus)).wall,
+    async ({ ctx }) => (await readLiveState(ctx.db, ctx.bus, argoHealthOf())).wall,
   ),
   /** Versions of the board, each domain, the gateways and the dead letters, sent when they change. */
   changes: viewerProcedure.input(ResumeInputSchema).subscription(async function* ({

@@ -87,7 +87,7 @@ beforeAll(async () => {
   redis = new Redis(redisUrl);
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  gateway = spawn(process.execPath, ["--import", "tsx", "services/api-gateway/cluster.ts"], {
+  gateway = spawn(process.execPath, ["--import", "tsx", "services/api-gateway/main.ts"], {
     env: {
       ...process.env,
       DATABASE_URL: testServerUrl(),

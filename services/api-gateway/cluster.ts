@@ -4,12 +4,10 @@
  * workers, which serve every request of a connection themselves. Each worker is a whole
  * gateway: its own route watcher (its own LISTEN, so a route change reaches every worker at
  * once), breakers and override subscription, and statistics published under its own gateway id,
- * which every reader (slo-guard, the console) sums. Run directly,
- * `node --import tsx services/api-gateway/cluster.ts` starts the workers on ./main.ts.
+ * which every reader (slo-guard, the console) sums. ./main.ts calls it first: in the primary it
+ * forks the workers, which run main.ts again and serve.
  */
 import cluster, { type Worker } from "node:cluster";
-import { fileURLToPath } from "node:url";
-import { loadGatewayConfig } from "./config";
 
 /** A worker that dies is replaced after this long (a crash loop must not spin). */
 const RESTART_AFTER_MS = 1_000;
@@ -63,18 +61,4 @@ export function startGatewayWorkers(workers: number, options: GatewayWorkersOpti
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
   return true;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  let workers: number;
-  try {
-    // biome-ignore lint/style/noProcessEnv: the entry hands its environment to the parser, once
-    workers = loadGatewayConfig(process.env).GATEWAY_WORKERS;
-  } catch (error) {
-    console.error(`api-gateway: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
-  const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  // one worker: the primary serves as main.ts would
-  if (!startGatewayWorkers(workers, { exec: main })) await import("./main");
 }

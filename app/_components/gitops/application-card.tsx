@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { DOMAIN_NAMES } from "@/lib/contracts/domains";
 import { ConfirmAction } from "../data/confirm-action";
 import { ErrorNote } from "../error-note";
 import { useCan } from "../operator-context";
@@ -13,14 +14,7 @@ import { ImageCompare } from "./image-compare";
 import { RollbackPreview } from "./rollback-preview";
 import { HealthBadge, Revision, SyncBadge } from "./status-badges";
 
-const DOMAINS = new Set([
-  "identity",
-  "learning",
-  "reputation",
-  "passport",
-  "governance",
-  "marketplace",
-]);
+const DOMAINS = new Set<string>(DOMAIN_NAMES);
 
 /** The domain and environment of a domain service's Application, when it is one. */
 function domainTarget(app: ApplicationRow): DomainRollbackTarget | null {

@@ -8,6 +8,7 @@ import { checkOrigin } from "@/server/http/origin-check";
 import { guardTrpcRequest } from "@/server/http/request-limits";
 import { appRouter } from "@/server/routers/index";
 import { createContext } from "@/server/trpc";
+import { requestWallAccess } from "@/server/wall/wall-cookie";
 
 async function handler(incoming: Request) {
   const foreign = checkOrigin(incoming, consoleEnv().NEXTAUTH_URL);
@@ -18,13 +19,16 @@ async function handler(incoming: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: async () =>
-      createContext(
+    createContext: async () => ({
+      ...createContext(
         controlDb(),
         eventBus(),
         await requestOperator(request),
         await serviceCaller(request),
+        request.headers.get("traceparent"),
       ),
+      wall: await requestWallAccess(controlDb(), request, consoleEnv().secureCookies),
+    }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR")
         console.error(`tRPC ${path}:`, error.cause ?? error);

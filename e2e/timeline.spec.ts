@@ -10,11 +10,16 @@ const REASON_PREFIX = "timeline e2e";
 const REASON = `${REASON_PREFIX} ${Date.now()}`;
 
 /** A tRPC mutation sent the way a traced client would: with a W3C traceparent header. */
-async function forceBreaker(page: Page, mode: "open" | "closed" | null, traceId: string) {
+async function forceBreaker(
+  page: Page,
+  mode: "open" | "closed" | null,
+  traceId: string,
+  reason = REASON,
+) {
   const base = new URL(page.url()).origin;
   const response = await page.request.post(`${base}/api/trpc/gateway.forceBreaker`, {
     headers: { origin: base, traceparent: `00-${traceId}-b7ad6b7169203331-01` },
-    data: { json: { domain: "learning", side: "service", mode, reason: REASON } },
+    data: { json: { domain: "learning", side: "service", mode, reason } },
   });
   expect(response.status(), await response.text()).toBe(200);
 }
@@ -71,7 +76,7 @@ test("the timeline merges an operator action and the breaker transition it cause
 
   // Earlier specs may have left the breaker open (the rollout spec breaks learning on purpose):
   // close it first, so that forcing it open is a transition the gateway reports.
-  await forceBreaker(page, "closed", "6c9f0000000000000000000000000000");
+  await forceBreaker(page, "closed", "6c9f0000000000000000000000000000", `${REASON_PREFIX} reset`);
   await expect
     .poll(async () => (await learningBreaker(page))?.state ?? "closed", { timeout: 10_000 })
     .toBe("closed");

@@ -25,12 +25,26 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<b
   }
 }
 
-/** Drops the database, closing other sessions on it first. Used by tests for their own databases. */
-export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+/**
+ * Drops the database: sessions still closing get up to `graceMs` to leave, the rest are closed.
+ * Used by tests for their own databases.
+ */
+export async function dropDatabase(serverUrl: string, name: string, graceMs = 0): Promise<void> {
   assertIdentifier(name);
   const client = new pg.Client({ connectionString: databaseUrlFor(serverUrl, "postgres") });
   await client.connect();
   try {
+    // Connections still closing (a pool just ended) leave by themselves within the grace; only
+    // what remains is terminated, so a closing client is not sent an error nobody listens to.
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where datname = $1",
+        [name],
+      );
+      if ((rows[0]?.n ?? 0) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await client.query(`drop database if exists "${name}" with (force)`);
   } finally {
     await client.end();

@@ -21,5 +21,5 @@ export async function createTestDatabase(folder: string) {
   await ensureDatabase(serverUrl, name);
   const url = databaseUrlFor(serverUrl, name);
   await migrateDatabase(url, folder);
-  return { name, url, drop: () => dropDatabase(serverUrl, name) };
+  return { name, url, drop: () => dropDatabase(serverUrl, name, 2_000) };
 }

@@ -273,6 +273,32 @@ describe("the data sync between legacy and the services", () => {
     expect(conflicts).toEqual([{ winner: "service", lost: "legacy wrote first" }]);
   });
 
+  it("never overwrites a client write that lands while the sync is applying the same row", async () => {
+    const id = await insertLegacyUser();
+    await fx.settle();
+    await fx.legacy.query("update users set display_name = 'legacy wrote first' where id = $1", [
+      id,
+    ]);
+    // the service's write holds the row's lock, uncommitted, when the sync's pass reaches the row
+    const client = await fx.service("identity").connect();
+    try {
+      await client.query("begin");
+      await client.query("update users set display_name = 'service wrote later' where id = $1", [
+        id,
+      ]);
+      const pass = fx.engine.tick().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.query("commit");
+      await pass;
+    } finally {
+      client.release();
+    }
+    await fx.settle();
+    const { rows: l } = await fx.legacy.query("select display_name from users where id = $1", [id]);
+    expect(l[0].display_name).toBe("service wrote later");
+    expect((await serviceUser(id)).display_name).toBe("service wrote later");
+  });
+
   it("reports a difference the sync did not carry, and only after re-checking it", async () => {
     const id = await insertLegacyUser();
     await fx.settle();

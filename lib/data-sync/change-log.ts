@@ -89,6 +89,23 @@ export async function backlogOf(
  * Client changes of `table` still waiting on this side for any of `keys`: the target side of a
  * change checks this to find the same row written on both sides within the lag.
  */
+/**
+ * Ids of the captured changes of these rows visible now, committed or not yet below the snapshot
+ * horizon: what a sync transaction that holds the rows' locks checks for a write that raced it.
+ */
+export async function clientChangesFor(
+  client: pg.PoolClient,
+  table: string,
+  keys: readonly SqlRow[],
+): Promise<number[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await client.query<{ id: string }>(
+    "select id from sync_changes where table_name = $1 and row_key = any($2::jsonb[])",
+    [table, keys.map((key) => JSON.stringify(key))],
+  );
+  return rows.map((row) => Number(row.id));
+}
+
 export async function pendingChangesFor(
   db: pg.Pool | pg.PoolClient,
   table: string,

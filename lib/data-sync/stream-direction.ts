@@ -1,5 +1,7 @@
+import type pg from "pg";
 import {
   type CapturedChange,
+  clientChangesFor,
   deleteChanges,
   pendingChangesFor,
   readCommittedChanges,
@@ -96,14 +98,20 @@ export async function streamBatch(
     }
   }
 
-  const { kept, supersededOnTarget } = await settleConflicts(sides, ends, planned, result);
+  const { kept, supersededOnTarget, seenOnTarget } = await settleConflicts(
+    sides,
+    ends,
+    planned,
+    result,
+  );
   const failures = await writeRows(
     ends.target,
     ends.targetColumns,
     kept.map((p) => p.write),
-    supersededOnTarget.length > 0
-      ? (client) => deleteChanges(client, supersededOnTarget)
-      : undefined,
+    async (client) => {
+      await refuseRacedWrites(client, kept, seenOnTarget);
+      if (supersededOnTarget.length > 0) await deleteChanges(client, supersededOnTarget);
+    },
   );
   for (const failure of failures) {
     await quarantineChange(
@@ -137,7 +145,7 @@ async function settleConflicts(
   ends: DirectionEnds,
   planned: readonly Planned[],
   result: StreamResult,
-): Promise<{ kept: Planned[]; supersededOnTarget: number[] }> {
+): Promise<{ kept: Planned[]; supersededOnTarget: number[]; seenOnTarget: Set<number> }> {
   const byTargetTable = new Map<string, Planned[]>();
   for (const p of planned) {
     const list = byTargetTable.get(p.write.side.table) ?? [];
@@ -146,9 +154,11 @@ async function settleConflicts(
   }
   const kept: Planned[] = [];
   const supersededOnTarget: number[] = [];
+  const seenOnTarget = new Set<number>();
   for (const [table, list] of byTargetTable) {
     const keys = list.map((p) => keyOf(p.write.side, p.write.row));
     const pending = await pendingChangesFor(ends.target, table, keys);
+    for (const change of pending) seenOnTarget.add(change.id);
     if (pending.length === 0) {
       kept.push(...list);
       continue;
@@ -186,5 +196,32 @@ async function settleConflicts(
       }
     }
   }
-  return { kept, supersededOnTarget };
+  return { kept, supersededOnTarget, seenOnTarget };
+}
+
+/**
+ * A client write to a row between the conflict check and the sync's write of it would be
+ * overwritten by an older image. Our upsert now holds the rows' locks, so such a write has
+ * committed (and its capture is visible) or waits for us: one we did not judge rolls the batch
+ * back, and the next pass judges it as a conflict.
+ */
+async function refuseRacedWrites(
+  client: pg.PoolClient,
+  kept: readonly Planned[],
+  seen: ReadonlySet<number>,
+): Promise<void> {
+  const keysByTable = new Map<string, SqlRow[]>();
+  for (const p of kept) {
+    const keys = keysByTable.get(p.write.side.table) ?? [];
+    keys.push(keyOf(p.write.side, p.write.row));
+    keysByTable.set(p.write.side.table, keys);
+  }
+  for (const [table, keys] of keysByTable) {
+    const raced = (await clientChangesFor(client, table, keys)).filter((id) => !seen.has(id));
+    if (raced.length > 0) {
+      throw new Error(
+        `a client wrote ${raced.length} row(s) of ${table} while the sync applied them; the batch is retried`,
+      );
+    }
+  }
 }

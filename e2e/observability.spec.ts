@@ -70,8 +70,12 @@ test("the observability page charts the traffic this test sent through the gatew
     const requests = page.getByTestId("chart-learning-requests");
     await expect(requests).toHaveAttribute("data-points", /^[1-9]\d*$/, { timeout: 90_000 });
     await expect(requests.getByRole("img", { name: "Requests per second" })).toBeVisible();
-    // a line drawn (a few points at the right edge of 15 minutes may be too thin to count as visible)
-    await expect(requests.locator("path.recharts-line-curve").first()).toHaveAttribute("d", /^M/);
+    // a line with a segment: recharts draws none through a single point, so wait for a second sample
+    await expect(requests.locator("path.recharts-line-curve").first()).toHaveAttribute(
+      "d",
+      /^M.*[LC]/,
+      { timeout: 60_000 },
+    );
     await expect(requests.getByTestId("latest")).toContainText(/legacy runtime \d+\.\d+\/s/);
     await expect(page.getByTestId("chart-learning-latency-legacy")).toHaveAttribute(
       "data-points",

@@ -223,8 +223,13 @@ function Argo({ domain }: { domain: WallDomain }) {
   if (!domain.argo) return <span className="text-slate-500">—</span>;
   const healthy = domain.argo.health === "Healthy" && domain.argo.sync === "Synced";
   return (
-    <span className={healthy ? "text-emerald-300" : "font-bold text-amber-300"}>
-      {domain.argo.health} · {domain.argo.sync}
+    // one word when all is well, so the column is not cut; the sync status only when it is not Synced
+    <span
+      className={healthy ? "text-emerald-300" : "font-bold text-amber-300"}
+      title={`${domain.argo.health} · ${domain.argo.sync}`}
+    >
+      {domain.argo.health}
+      {domain.argo.sync !== "Synced" && ` · ${domain.argo.sync}`}
     </span>
   );
 }

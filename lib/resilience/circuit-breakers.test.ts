@@ -6,6 +6,7 @@ import {
   type BreakerTransitionEvent,
   CircuitBreakerRegistry,
   executeThroughBreaker,
+  REJECTED,
 } from "@/lib/resilience/circuit-breakers";
 
 const failing = async (): Promise<string> => {
@@ -222,5 +223,59 @@ describe("circuit breakers", () => {
         halfOpenAfterMs: 5_000,
       }).success,
     ).toBe(false);
+  });
+
+  it("is asked and told synchronously: admit gives a ticket, settle reports the call", () => {
+    let now = 1_000_000;
+    const transitions: string[] = [];
+    const registry = new CircuitBreakerRegistry({
+      settings: consecutive(2, 5_000),
+      now: () => now,
+      onTransition: ({ from, to }) => transitions.push(`${from}→${to}`),
+    });
+    const breaker = registry.breaker("identity", "service");
+    const early = breaker.admit();
+    const first = breaker.admit();
+    const second = breaker.admit();
+    expect([early, first, second].every((ticket) => ticket > 0)).toBe(true);
+    breaker.settle(first, true);
+    breaker.settle(second, true);
+    expect(breaker.state).toBe("open");
+    // a call admitted before the breaker opened settles nothing now, not even a success
+    breaker.settle(early, false);
+    expect(breaker.state).toBe("open");
+    expect(breaker.admit()).toBe(REJECTED);
+    expect(breaker.rejection()).toMatchObject({ kind: "rejected", state: "open", forced: false });
+
+    now += 5_000;
+    const probe = breaker.admit();
+    expect(breaker.state).toBe("half-open");
+    expect(breaker.admit()).toBe(REJECTED);
+    expect(breaker.rejection().state).toBe("half-open");
+    // a probe the gateway never sent counts neither way: the next call probes at once
+    breaker.settle(probe, null);
+    expect(breaker.state).toBe("open");
+    const next = breaker.admit();
+    expect(next).not.toBe(REJECTED);
+    breaker.settle(next, false);
+    expect(breaker.state).toBe("closed");
+    expect(transitions).toEqual([
+      "closed→open",
+      "open→half-open",
+      "half-open→open",
+      "open→half-open",
+      "half-open→closed",
+    ]);
+  });
+
+  it("counts nothing for a call that never reached the upstream", () => {
+    const { registry } = registryWith(consecutive(2));
+    const breaker = registry.breaker("learning", "legacy");
+    breaker.settle(breaker.admit(), true);
+    // a refused call between two failures does not reset the consecutive count (cockatiel
+    // counted it as a success)
+    breaker.settle(breaker.admit(), null);
+    breaker.settle(breaker.admit(), true);
+    expect(breaker.state).toBe("open");
   });
 });

@@ -1,14 +1,4 @@
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleAll,
-  type IBreaker,
-  IsolatedCircuitError,
-  SamplingBreaker,
-} from "cockatiel";
+import { CircuitState, ConsecutiveBreaker, type IBreaker, SamplingBreaker } from "cockatiel";
 import { z } from "zod";
 import type { DomainName } from "@/lib/contracts/domains";
 import type { BreakerForce, BreakerState } from "@/lib/resilience/stats-snapshot";
@@ -99,13 +89,6 @@ export type BreakerCallOutcome<T> =
       forced: boolean;
     };
 
-type CallResult<T> = { value: T; failed: boolean };
-
-// Only the failed flag decides a resolved call's fate, so cockatiel returns the value unthrown.
-const breakerPolicy = handleAll.orWhenResult(
-  (result) => (result as CallResult<unknown>).failed === true,
-);
-
 function buildBreaker(opening: BreakerOpening): IBreaker {
   if (opening.kind === "consecutive") return new ConsecutiveBreaker(opening.failures);
   return new SamplingBreaker({
@@ -115,25 +98,29 @@ function buildBreaker(opening: BreakerOpening): IBreaker {
   });
 }
 
-function reportedState(state: CircuitState): BreakerState {
-  if (state === CircuitState.Closed) return "closed";
-  if (state === CircuitState.HalfOpen) return "half-open";
-  return "open";
-}
+/** `admit()`'s answer when the breaker refuses the call. */
+export const REJECTED = -1;
+/** `admit()`'s ticket while forced closed: nothing is counted. */
+const UNGUARDED = 0;
+/** An AbortSignal that never fires, for calls given none. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
- * The circuit breaker of one upstream, on a cockatiel CircuitBreakerPolicy. Operators can force
- * it open (cockatiel's isolate()) or closed (calls bypass the breaker); `release()` hands it back
- * to automatic with fresh counters.
+ * The circuit breaker of one upstream. When it opens is cockatiel's decision (its
+ * ConsecutiveBreaker or SamplingBreaker counts the outcomes); the states around it (closed →
+ * open → one half-open probe → closed or open again) are kept here, synchronously, so that the
+ * gateway's hot path asks and reports without a promise per call (decision 0023). Operators can
+ * force it open or closed (calls bypass the breaker); `release()` hands it back to automatic
+ * with fresh counters.
  */
 export class UpstreamBreaker {
   readonly key: UpstreamKey;
-  private policy!: CircuitBreakerPolicy;
-  private policyListener: { dispose(): void } | null = null;
-  private isolation: { dispose(): void } | null = null;
+  private counter: IBreaker;
   private forcedMode: BreakerForce | null = null;
   private currentState: BreakerState = "closed";
   private currentSince: number;
+  /** Changes with every state: a ticket of an earlier state settles nothing. */
+  private generation = 1;
 
   constructor(
     readonly domain: DomainName,
@@ -144,7 +131,7 @@ export class UpstreamBreaker {
   ) {
     this.key = upstreamKey(domain, side);
     this.currentSince = now();
-    this.replacePolicy();
+    this.counter = buildBreaker(settings.opening);
   }
 
   /** closed, open or half-open; an operator's force wins over the automatic state. */
@@ -172,80 +159,96 @@ export class UpstreamBreaker {
     };
   }
 
+  /**
+   * Asks to make one call: REJECTED when the breaker refuses it (open, forced open, or a
+   * half-open probe already in flight: a gateway answers fast instead of queueing), else a
+   * ticket to hand to `settle` once the call is over. The first call after the open period is
+   * the half-open probe.
+   */
+  admit(): number {
+    if (this.forcedMode === "closed") return UNGUARDED;
+    if (this.forcedMode === "open" || this.currentState === "half-open") return REJECTED;
+    if (this.currentState === "open") {
+      if (this.now() - this.currentSince < this.settings.halfOpenAfterMs) return REJECTED;
+      this.enter("half-open");
+    }
+    return this.generation;
+  }
+
+  /**
+   * Reports the call of `ticket`: failed or not, or null when it never reached the upstream
+   * (the gateway refused to send it), which counts neither way.
+   */
+  settle(ticket: number, failed: boolean | null): void {
+    if (ticket !== this.generation) return;
+    if (this.currentState === "half-open") {
+      if (failed === null) {
+        // no probe happened: the next call may probe at once
+        this.enter("open", this.now() - this.settings.halfOpenAfterMs);
+      } else if (failed) {
+        this.counter.failure(CircuitState.HalfOpen);
+        this.enter("open");
+      } else {
+        this.counter.success(CircuitState.HalfOpen);
+        this.enter("closed");
+      }
+      return;
+    }
+    if (failed === null || this.currentState !== "closed") return;
+    if (!failed) this.counter.success(CircuitState.Closed);
+    else if (this.counter.failure(CircuitState.Closed)) this.enter("open");
+  }
+
   /** Runs `fn` through the breaker; never throws, see BreakerCallOutcome. */
   async execute<T>(
     fn: (signal: AbortSignal) => Promise<T>,
     options: BreakerCallOptions<T> = {},
   ): Promise<BreakerCallOutcome<T>> {
-    if (this.forcedMode === "closed") return runUnguarded(fn, options);
-    if (this.forcedMode === "open") return this.rejection("open");
-    // cockatiel queues callers behind a half-open probe; a gateway must answer fast instead.
-    if (this.currentState === "half-open") return this.rejection("half-open");
-    if (
-      this.currentState === "open" &&
-      this.now() - this.currentSince < this.settings.halfOpenAfterMs
-    ) {
-      return this.rejection("open");
-    }
-    const isFailure = options.isFailure;
+    const ticket = this.admit();
+    if (ticket === REJECTED) return this.rejection();
     try {
-      const result = await this.policy.execute(async ({ signal }) => {
-        const value = await fn(signal);
-        return { value, failed: isFailure ? isFailure(value) : false } satisfies CallResult<T>;
-      }, options.signal);
-      return { kind: "completed", value: result.value, failed: result.failed };
+      const value = await fn(options.signal ?? NEVER_ABORTED);
+      const failed = options.isFailure ? options.isFailure(value) : false;
+      this.settle(ticket, failed);
+      return { kind: "completed", value, failed };
     } catch (error) {
-      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-        // The state may have moved on while the call waited (cockatiel's half-open queue).
-        return this.rejection(this.status().state === "half-open" ? "half-open" : "open");
-      }
+      this.settle(ticket, true);
       return { kind: "threw", error };
     }
+  }
+
+  /** The outcome of a call `admit()` refused, as the breaker stands now. */
+  rejection(): BreakerCallOutcome<never> & { kind: "rejected" } {
+    const forced = this.forcedMode === "open";
+    const state = forced || this.currentState !== "half-open" ? "open" : "half-open";
+    return { kind: "rejected", key: this.key, state, forced };
   }
 
   /** Holds the breaker open (every call rejected) or closed (every call let through). */
   force(mode: BreakerForce): void {
     if (this.forcedMode === mode) return;
     this.forcedMode = mode;
-    this.isolation?.dispose();
-    this.isolation = null;
-    this.replacePolicy();
-    if (mode === "open") this.isolation = this.policy.isolate();
-    this.syncState();
+    this.counter = buildBreaker(this.settings.opening);
+    this.enter(mode);
   }
 
   /** Back to automatic operation, closed with fresh counters. */
   release(): void {
     if (this.forcedMode === null) return;
     this.forcedMode = null;
-    this.isolation?.dispose();
-    this.isolation = null;
-    this.replacePolicy();
-    this.syncState();
+    this.counter = buildBreaker(this.settings.opening);
+    this.enter("closed");
   }
 
-  /** Stops listening to the underlying policy. */
-  dispose(): void {
-    this.policyListener?.dispose();
-    this.policyListener = null;
-  }
+  /** Nothing to stop: kept for the registry's lifecycle. */
+  dispose(): void {}
 
-  private replacePolicy(): void {
-    this.policyListener?.dispose();
-    this.policy = circuitBreaker(breakerPolicy, {
-      halfOpenAfter: this.settings.halfOpenAfterMs,
-      breaker: buildBreaker(this.settings.opening),
-    });
-    this.policyListener = this.policy.onStateChange(() => this.syncState());
-  }
-
-  private syncState(): void {
-    const next = this.forcedMode === "closed" ? "closed" : reportedState(this.policy.state);
-    if (next === this.currentState) return;
+  private enter(next: BreakerState, since = this.now()): void {
+    this.generation += 1;
     const from = this.currentState;
-    const at = this.now();
+    if (next === from) return;
+    this.currentSince = since;
     this.currentState = next;
-    this.currentSince = at;
     this.onTransition({
       key: this.key,
       domain: this.domain,
@@ -253,28 +256,8 @@ export class UpstreamBreaker {
       from,
       to: next,
       forced: this.forcedMode,
-      at: new Date(at),
+      at: new Date(since),
     });
-  }
-
-  private rejection(state: Exclude<BreakerState, "closed">): BreakerCallOutcome<never> {
-    return { kind: "rejected", key: this.key, state, forced: this.forcedMode === "open" };
-  }
-}
-
-async function runUnguarded<T>(
-  fn: (signal: AbortSignal) => Promise<T>,
-  options: BreakerCallOptions<T>,
-): Promise<BreakerCallOutcome<T>> {
-  try {
-    const value = await fn(options.signal ?? new AbortController().signal);
-    return {
-      kind: "completed",
-      value,
-      failed: options.isFailure ? options.isFailure(value) : false,
-    };
-  } catch (error) {
-    return { kind: "threw", error };
   }
 }
 

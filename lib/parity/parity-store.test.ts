@@ -4,7 +4,10 @@ import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/har
 import { compareResponses } from "@/lib/parity/compare-responses";
 import {
   PARITY_SAMPLE_LIMIT,
+  PARITY_WINDOW_SECONDS,
+  parityCountsKey,
   paritySamplesKey,
+  parityWindowKey,
   readParity,
   recordParity,
   resetParity,
@@ -86,6 +89,27 @@ describe("parity store", () => {
         },
       ],
     });
+  });
+
+  it("writes the keys and fields every reader expects (totals, window seconds with expiry, samples)", async () => {
+    const at = new Date("2026-03-01T12:00:30.000Z");
+    const second = Math.floor(at.getTime() / 1000);
+    const input = { method: "GET", path: "/p", legacyStatus: 200, serviceStatus: 200, at };
+    await recordParity(redis, prefix, "learning", matching, input);
+    await recordParity(redis, prefix, "learning", mismatch(1), input);
+
+    expect(await redis.hgetall(parityCountsKey(prefix, "learning"))).toEqual({
+      matched: "1",
+      mismatched: "1",
+    });
+    const window = parityWindowKey(prefix, "learning", Math.floor(second / 60));
+    expect(window).toBe(`${prefix}parity:learning:window:${Math.floor(second / 60)}`);
+    expect(await redis.hgetall(window)).toEqual({ [`${second}:m`]: "1", [`${second}:x`]: "1" });
+    const ttl = await redis.ttl(window);
+    expect(ttl).toBeGreaterThan(PARITY_WINDOW_SECONDS);
+    expect(ttl).toBeLessThanOrEqual(PARITY_WINDOW_SECONDS + 120);
+    expect(await redis.lrange(paritySamplesKey(prefix, "learning"), 0, -1)).toHaveLength(1);
+    expect(await redis.ttl(paritySamplesKey(prefix, "learning"))).toBe(-1);
   });
 
   it("bounds the samples to the newest 50", async () => {

@@ -96,30 +96,42 @@ function bodyText(body: unknown): string | null {
 }
 
 /**
- * Counts one compared pair: in the domain's totals (HINCRBY matched|mismatched) and in its second
- * of the gate's window; a mismatch also pushes a sample with the diff, keeping the newest 50
- * (LPUSH + LTRIM), all in one MULTI.
+ * Compared pairs of one domain not yet written: what they add to the domain's keys. Filled by
+ * tallyParity, written by writeParityTallies (one pair by recordParity, many by ParityBatcher).
  */
-export async function recordParity(
-  redis: Redis,
-  prefix: string,
-  domain: DomainName,
+export type ParityTally = {
+  matched: number;
+  mismatched: number;
+  /** Pairs by epoch second: the window's fields `<second>:m` and `<second>:x`. */
+  seconds: Map<number, { matched: number; mismatched: number }>;
+  /** Mismatch samples as stored (JSON text), oldest first; only the newest 50 survive LTRIM. */
+  samples: string[];
+};
+
+export function emptyParityTally(): ParityTally {
+  return { matched: 0, mismatched: 0, seconds: new Map(), samples: [] };
+}
+
+/** Adds one compared pair to `tally`: its counts, its second and, for a mismatch, its sample. */
+export function tallyParity(
+  tally: ParityTally,
   result: ParityComparison,
   sample: ParitySampleInput,
-): Promise<void> {
+): void {
   const at = sample.at ?? new Date();
   const second = Math.floor(at.getTime() / 1000);
-  const window = parityWindowKey(prefix, domain, Math.floor(second / 60));
-  const counts = parityCountsKey(prefix, domain);
-  const transaction = redis
-    .multi()
-    .hincrby(counts, result.match ? "matched" : "mismatched", 1)
-    .hincrby(window, `${second}:${result.match ? "m" : "x"}`, 1)
-    .expire(window, WINDOW_KEY_TTL_SECONDS);
+  let counts = tally.seconds.get(second);
+  if (counts === undefined) {
+    counts = { matched: 0, mismatched: 0 };
+    tally.seconds.set(second, counts);
+  }
   if (result.match) {
-    await transaction.exec();
+    tally.matched += 1;
+    counts.matched += 1;
     return;
   }
+  tally.mismatched += 1;
+  counts.mismatched += 1;
   const stored: ParitySample = {
     at: at.toISOString(),
     method: sample.method,
@@ -133,11 +145,58 @@ export async function recordParity(
     serviceBody: bodyText(sample.serviceBody),
     traceId: sample.traceId ?? null,
   };
-  const samples = paritySamplesKey(prefix, domain);
-  await transaction
-    .lpush(samples, JSON.stringify(stored))
-    .ltrim(samples, 0, PARITY_SAMPLE_LIMIT - 1)
-    .exec();
+  tally.samples.push(JSON.stringify(stored));
+  // older samples would be trimmed right after the LPUSH: not worth holding or sending
+  if (tally.samples.length > PARITY_SAMPLE_LIMIT) tally.samples.shift();
+}
+
+/**
+ * Writes tallies in one MULTI: per domain, HINCRBY of its totals (`matched`, `mismatched`) and of
+ * each second of the window (EXPIRE once per minute key touched), then the samples LPUSHed oldest
+ * first (newest at the head) and LTRIM to the newest 50. N pairs leave the same keys and fields
+ * as N single writes.
+ */
+export async function writeParityTallies(
+  redis: Redis,
+  prefix: string,
+  tallies: ReadonlyMap<DomainName, ParityTally>,
+): Promise<void> {
+  const transaction = redis.multi();
+  for (const [domain, tally] of tallies) {
+    const counts = parityCountsKey(prefix, domain);
+    if (tally.matched > 0) transaction.hincrby(counts, "matched", tally.matched);
+    if (tally.mismatched > 0) transaction.hincrby(counts, "mismatched", tally.mismatched);
+    const windows = new Set<string>();
+    for (const [second, { matched, mismatched }] of tally.seconds) {
+      const window = parityWindowKey(prefix, domain, Math.floor(second / 60));
+      if (matched > 0) transaction.hincrby(window, `${second}:m`, matched);
+      if (mismatched > 0) transaction.hincrby(window, `${second}:x`, mismatched);
+      windows.add(window);
+    }
+    for (const window of windows) transaction.expire(window, WINDOW_KEY_TTL_SECONDS);
+    if (tally.samples.length > 0) {
+      const samples = paritySamplesKey(prefix, domain);
+      transaction.lpush(samples, ...tally.samples).ltrim(samples, 0, PARITY_SAMPLE_LIMIT - 1);
+    }
+  }
+  await transaction.exec();
+}
+
+/**
+ * Counts one compared pair at once (one MULTI): in the domain's totals and in its second of the
+ * gate's window; a mismatch also pushes a sample with the diff, keeping the newest 50. The
+ * gateway batches instead (ParityBatcher); this is for tests, scripts and single writes.
+ */
+export async function recordParity(
+  redis: Redis,
+  prefix: string,
+  domain: DomainName,
+  result: ParityComparison,
+  sample: ParitySampleInput,
+): Promise<void> {
+  const tally = emptyParityTally();
+  tallyParity(tally, result, sample);
+  await writeParityTallies(redis, prefix, new Map([[domain, tally]]));
 }
 
 export interface ReadParityOptions {

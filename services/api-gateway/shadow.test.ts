@@ -1,7 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { compareResponses } from "@/lib/parity/compare-responses";
 import { readParity, resetParity } from "@/lib/parity/parity-store";
 import { startGatewayUnderTest } from "./testing/gateway-under-test";
 import { startUpstreamStub, type UpstreamStub } from "./testing/upstream-stub";
+
+// the real comparison, watched: a byte-identical pair must not reach it
+vi.mock("@/lib/parity/compare-responses", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/lib/parity/compare-responses")>();
+  return { ...actual, compareResponses: vi.fn(actual.compareResponses) };
+});
 
 let legacy: UpstreamStub;
 let identity: UpstreamStub;
@@ -38,6 +45,7 @@ beforeEach(async () => {
   identity.behave({});
   await gateway.app.gateway.shadow.drain();
   await resetParity(gateway.redis, gateway.prefix, "identity");
+  vi.mocked(compareResponses).mockClear();
 });
 
 const parity = () => readParity(gateway.redis, gateway.prefix, "identity");
@@ -102,6 +110,8 @@ describe("shadow", () => {
     await timedGet(`/api/identity/v1/users/${USER_ID}`);
     await timedGet(`/api/identity/v1/users/${USER_ID}`, { "x-test-variant": "renamed" });
     await expect.poll(async () => (await parity()).compared).toBe(3);
+    // different bytes: each pair compared field by field
+    expect(compareResponses).toHaveBeenCalledTimes(3);
     const report = await parity();
     expect(report).toMatchObject({ matched: 2, mismatched: 1 });
     expect(report.samples).toHaveLength(1);
@@ -114,6 +124,21 @@ describe("shadow", () => {
       diffs: [{ path: "body.displayName", kind: "changed", legacy: "Ada", service: "Ada L." }],
     });
     expect(report.samples[0]?.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("counts byte-identical answers as a match without comparing them field by field", async () => {
+    identity.behave({ body: () => legacyUser });
+    for (let i = 0; i < 3; i++) await timedGet(`/api/identity/v1/users/${USER_ID}`);
+    await gateway.app.gateway.shadow.drain();
+    expect(await parity()).toMatchObject({ matched: 3, mismatched: 0, samples: [] });
+    expect(compareResponses).not.toHaveBeenCalled();
+
+    // the same bytes with another status are compared, and differ
+    identity.behave({ status: 202, body: () => legacyUser });
+    await timedGet(`/api/identity/v1/users/${USER_ID}`);
+    await gateway.app.gateway.shadow.drain();
+    expect(await parity()).toMatchObject({ matched: 3, mismatched: 1 });
+    expect(compareResponses).toHaveBeenCalledTimes(1);
   });
 
   it("compares writes too: the copy carries the same body", async () => {

@@ -1,8 +1,12 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 import { errorBody } from "@/lib/contracts/errors";
-import { compareResponses, type ParityResponse } from "@/lib/parity/compare-responses";
-import { recordParity } from "@/lib/parity/parity-store";
+import {
+  compareResponses,
+  type ParityComparison,
+  type ParityResponse,
+} from "@/lib/parity/compare-responses";
+import { ParityBatcher } from "@/lib/parity/parity-batcher";
 import { findRouteContract } from "@/lib/parity/route-contract-lookup";
 import type { GatewayMetrics } from "./gateway-metrics";
 import type { Forward, ShadowSink, SideCall } from "./proxy";
@@ -14,6 +18,8 @@ export type ShadowMirrorOptions = {
   concurrency: number;
   /** A pair with a body larger than this is counted but not compared. */
   maxBodyBytes: number;
+  /** Share of a shadowed domain's requests that get a copy, 0–100 (GATEWAY_SHADOW_SAMPLE_PERCENT). */
+  samplePercent: number;
   /** Sends the copy to the domain's new service (through its breaker, recorded in its stats). */
   callService: (route: DomainRoute, forward: Forward) => Promise<SideCall>;
   redis: Redis;
@@ -24,6 +30,10 @@ export type ShadowMirrorOptions = {
 };
 
 type Job = { route: DomainRoute; forward: Forward; legacy: UpstreamAnswer };
+
+// Same status and the same bytes: a match whatever the route's volatile fields (they can only
+// make different bytes match), so neither body is parsed.
+const IDENTICAL: ParityComparison = { match: true, diffs: [], truncated: false };
 
 /** JSON when the body is JSON, else its text; undefined for an empty body. */
 function parseBody(answer: UpstreamAnswer): unknown {
@@ -39,18 +49,46 @@ function parseBody(answer: UpstreamAnswer): unknown {
 /**
  * Shadow traffic: after legacy has answered the client, a copy of the request goes to the new
  * service, and the two answers are compared (status and JSON bodies without the route's
- * volatile fields, lib/parity) and recorded in Redis: per-domain counts and mismatch samples.
- * At most `concurrency` copies are in flight; the client never waits for one.
+ * volatile fields, lib/parity) and recorded in Redis in batches (ParityBatcher): per-domain
+ * counts and mismatch samples. `samplePercent` of the requests get a copy; at most `concurrency`
+ * copies are in flight; the client never waits for one.
  */
 export class ShadowMirror implements ShadowSink {
   #inFlight = 0;
   readonly #running = new Set<Promise<void>>();
+  readonly #parity: ParityBatcher;
+  readonly #sampleRate: number;
 
-  constructor(private readonly options: ShadowMirrorOptions) {}
+  constructor(private readonly options: ShadowMirrorOptions) {
+    this.#sampleRate = options.samplePercent / 100;
+    // written every 100 ms or 1,000 pairs (decision 0022)
+    this.#parity = new ParityBatcher({
+      redis: options.redis,
+      prefix: options.prefix,
+      logger: options.logger,
+    });
+  }
 
   /** Copies in flight now. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /**
+   * Whether this request gets a copy: inside the sample (Math.random, not a 1-in-N counter, so
+   * traffic with a period, e.g. a client alternating two routes, cannot keep a route out of it)
+   * and a slot free now (offer checks again when the answer is sent). A no is counted.
+   */
+  admits(domain: DomainRoute["name"]): boolean {
+    if (this.#sampleRate < 1 && !(Math.random() < this.#sampleRate)) {
+      this.options.metrics.mirrors.inc({ domain, result: "sampled_out" });
+      return false;
+    }
+    if (this.#inFlight >= this.options.concurrency) {
+      this.options.metrics.mirrors.inc({ domain, result: "dropped" });
+      return false;
+    }
+    return true;
   }
 
   offer(job: Job): void {
@@ -72,9 +110,10 @@ export class ShadowMirror implements ShadowSink {
     this.#running.add(run);
   }
 
-  /** Waits for the copies in flight (on shutdown). */
+  /** Waits for the copies in flight, then writes their parity (on shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.#running]);
+    await this.#parity.flush();
   }
 
   async #mirror({ route, forward, legacy }: Job): Promise<void> {
@@ -86,9 +125,30 @@ export class ShadowMirror implements ShadowSink {
       metrics.mirrors.inc({ domain, result: "not_compared" });
       return;
     }
+    if (
+      legacy.body.length > this.options.maxBodyBytes ||
+      (call.kind === "answer" && call.answer.body.length > this.options.maxBodyBytes)
+    ) {
+      metrics.mirrors.inc({ domain, result: "not_compared" });
+      return;
+    }
+    if (
+      call.kind === "answer" &&
+      call.answer.status === legacy.status &&
+      call.answer.body.equals(legacy.body)
+    ) {
+      this.#parity.add(domain, IDENTICAL, {
+        method: forward.method,
+        path: forward.target.raw,
+        legacyStatus: legacy.status,
+        serviceStatus: legacy.status,
+      });
+      metrics.mirrors.inc({ domain, result: "match" });
+      return;
+    }
     const service: ParityResponse =
       call.kind === "answer"
-        ? { status: call.answer.status, body: undefined }
+        ? { status: call.answer.status, body: parseBody(call.answer) }
         : {
             status: call.failure.status,
             body: errorBody(
@@ -96,21 +156,10 @@ export class ShadowMirror implements ShadowSink {
               call.failure.reason,
             ),
           };
-    if (call.kind === "answer") {
-      if (call.answer.body.length > this.options.maxBodyBytes) {
-        metrics.mirrors.inc({ domain, result: "not_compared" });
-        return;
-      }
-      service.body = parseBody(call.answer);
-    }
-    if (legacy.body.length > this.options.maxBodyBytes) {
-      metrics.mirrors.inc({ domain, result: "not_compared" });
-      return;
-    }
     const legacyResponse: ParityResponse = { status: legacy.status, body: parseBody(legacy) };
     const contract = findRouteContract(forward.method, forward.target.pathname);
     const comparison = compareResponses(legacyResponse, service, contract?.volatileFields ?? []);
-    await recordParity(this.options.redis, this.options.prefix, domain, comparison, {
+    this.#parity.add(domain, comparison, {
       method: forward.method,
       path: forward.target.raw,
       route: contract?.name ?? null,

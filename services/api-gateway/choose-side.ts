@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { IncomingHttpHeaders } from "node:http";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
 import { verifyServiceToken } from "@/lib/auth/verify-service-token";
 import { HttpError } from "@/lib/http/http-error";
@@ -18,17 +17,8 @@ export const FORCE_SIDE_PERMISSION = "gateway:force-side";
 /** Printable ASCII without spaces, like an id or an opaque user handle. */
 const USER_KEY = /^[\x21-\x7e]{1,256}$/;
 
-function single(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  if (Array.isArray(value)) {
-    throw new HttpError("bad_request", `the ${name} header must be sent at most once`);
-  }
-  return value;
-}
-
 /** Whom canary stickiness follows: the `x-keiko-user` header, else the client's address. */
-export function userKeyOf(headers: IncomingHttpHeaders, clientIp: string): string {
-  const user = single(headers, USER_HEADER);
+export function userKeyOf(user: string | undefined, clientIp: string): string {
   if (user === undefined) return `ip:${clientIp}`;
   if (!USER_KEY.test(user)) {
     throw new HttpError(
@@ -91,15 +81,14 @@ export function planFor(route: DomainRoute, userKey: () => string): Plan {
  * gateway:force-side) is a 403.
  */
 export async function forcedSide(
-  headers: IncomingHttpHeaders,
+  value: string | undefined,
+  token: string | undefined,
   key: ServiceVerificationKey,
 ): Promise<Side | undefined> {
-  const value = single(headers, FORCE_SIDE_HEADER);
   if (value === undefined) return undefined;
   if (value !== "legacy" && value !== "service") {
     throw new HttpError("bad_request", `${FORCE_SIDE_HEADER} must be legacy or service`);
   }
-  const token = single(headers, OPERATOR_TOKEN_HEADER);
   const result = await verifyServiceToken(token, {
     key,
     audience: GATEWAY_NAME,

@@ -1,108 +1,153 @@
 import { describe, expect, it } from "vitest";
 import {
-  clientResponseHeaders,
-  endToEndHeaders,
+  clientResponseHeaderList,
+  readClientHeaders,
   traceContextOf,
   traceparentFor,
   UnforwardableHeaderError,
-  upstreamRequestHeaders,
-  withoutHopByHop,
+  upstreamHeaders,
 } from "./forward-headers";
 
+/** `rawHeaders` as Node's parser gives them: a flat name/value list in the client's case. */
+function raw(headers: Record<string, string | string[]>): string[] {
+  return Object.entries(headers).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).flatMap((one) => [name, one]),
+  );
+}
+
+/** The forwarded pairs as an object (names are unique in these cases). */
+function forwardedOf(headers: Record<string, string | string[]>): Record<string, string> {
+  const { forwarded } = readClientHeaders(raw(headers));
+  const out: Record<string, string> = {};
+  for (let i = 0; i < forwarded.length; i += 2)
+    out[forwarded[i] as string] = forwarded[i + 1] as string;
+  return out;
+}
+
+const OWN = {
+  clientIp: "203.0.113.9",
+  protocol: "https",
+  authorization: "Bearer service",
+  traceparent: "00-aa-bb-01",
+} as const;
+
 describe("forwarded headers", () => {
-  it("drop hop-by-hop headers and those the Connection header names", () => {
+  it("drop hop-by-hop headers and those the Connection header names, in any case", () => {
     expect(
-      withoutHopByHop({
+      forwardedOf({
         Connection: "close, X-Private",
-        "x-private": "1",
+        "X-Private": "1",
         "keep-alive": "timeout=5",
-        "transfer-encoding": "chunked",
+        "Transfer-Encoding": "chunked",
         upgrade: "websocket",
         trailer: "x",
         te: "trailers",
         "proxy-authorization": "x",
-        "proxy-authenticate": "x",
+        "Proxy-Authenticate": "x",
         "proxy-anything": "x",
         expect: "100-continue",
-        "content-type": "application/json",
+        "Content-Type": "application/json",
         "set-cookie": ["a=1", "b=2"],
       }),
-    ).toEqual({ "content-type": "application/json", "set-cookie": ["a=1", "b=2"] });
+    ).toEqual({ "content-type": "application/json", "set-cookie": "b=2" });
+    // a repeated end-to-end header is forwarded as often as it was sent
+    const { forwarded } = readClientHeaders(raw({ cookie: ["a=1", "b=2"] }));
+    expect(forwarded).toEqual(["cookie", "a=1", "cookie", "b=2"]);
   });
 
   it("replace what the gateway owns and append the client to X-Forwarded-For", () => {
-    const headers = upstreamRequestHeaders(
-      {
-        host: "gateway.example",
+    const client = readClientHeaders(
+      raw({
+        Host: "gateway.example",
         authorization: "Bearer user",
         "content-length": "10",
         "x-keiko-operator-token": "secret",
-        "x-forwarded-for": ["198.51.100.1", "198.51.100.2"],
+        "X-Forwarded-For": ["198.51.100.1", "198.51.100.2"],
         accept: "application/json",
-      },
-      {
-        clientIp: "203.0.113.9",
-        protocol: "https",
-        host: "gateway.example",
-        authorization: "Bearer service",
-        traceparent: "00-aa-bb-01",
-      },
+      }),
     );
-    expect(headers).toEqual({
-      accept: "application/json",
-      authorization: "Bearer service",
-      traceparent: "00-aa-bb-01",
-      "x-forwarded-for": "198.51.100.1, 198.51.100.2, 203.0.113.9",
-      "x-forwarded-proto": "https",
-      "x-forwarded-host": "gateway.example",
-    });
+    expect(client.contentLength).toBe("10");
+    expect(client.operatorToken).toBe("secret");
+    expect(upstreamHeaders(client, OWN)).toEqual([
+      "accept",
+      "application/json",
+      "x-forwarded-for",
+      "198.51.100.1, 198.51.100.2, 203.0.113.9",
+      "x-forwarded-proto",
+      "https",
+      "x-forwarded-host",
+      "gateway.example",
+      "authorization",
+      "Bearer service",
+      "traceparent",
+      "00-aa-bb-01",
+    ]);
   });
 
   it("drop every x-keiko-* header a client sends but x-keiko-user", () => {
-    const headers = upstreamRequestHeaders(
-      {
-        "x-keiko-shadow": "1",
-        "X-Keiko-Anything": "x",
-        "x-keiko-force-side": "service",
-        "x-keiko-operator-token": "secret",
-        "x-keiko-upstream": "identity",
-        "x-keiko-user": "user-42",
-        "x-keikoish": "not internal",
-      },
-      {
-        clientIp: "203.0.113.9",
-        protocol: "http",
-        host: undefined,
-        authorization: "Bearer service",
-        traceparent: "00-aa-bb-01",
-      },
-    );
-    expect(Object.keys(headers).filter((name) => name.startsWith("x-keiko"))).toEqual([
-      "x-keiko-user",
-      "x-keikoish",
-    ]);
-    expect(headers["x-keiko-user"]).toBe("user-42");
+    const forwarded = forwardedOf({
+      "x-keiko-shadow": "1",
+      "X-Keiko-Anything": "x",
+      "x-keiko-force-side": "service",
+      "x-keiko-operator-token": "secret",
+      "x-keiko-upstream": "identity",
+      "x-keiko-user": "user-42",
+      "x-keikoish": "not internal",
+    });
+    expect(Object.keys(forwarded)).toEqual(["x-keiko-user", "x-keikoish"]);
+    expect(forwarded["x-keiko-user"]).toBe("user-42");
   });
 
   it("refuse a header that HTTP cannot carry, naming it, before anything is sent", () => {
-    for (const headers of [{ "x-note": "a\r\nx-evil: 1" }, { "x-note": ["ok", "a\u0000b"] }]) {
-      expect(() => endToEndHeaders(headers)).toThrow(UnforwardableHeaderError);
-      expect(() => endToEndHeaders(headers)).toThrow(/the x-note header cannot be forwarded/);
+    const cases: Array<Record<string, string | string[]>> = [
+      { "x-note": "a\r\nx-evil: 1" },
+      { "X-Note": ["ok", "a\u0000b"] },
+    ];
+    for (const headers of cases) {
+      const { problem } = readClientHeaders(raw(headers));
+      expect(problem).toBeInstanceOf(UnforwardableHeaderError);
+      expect(problem?.message).toMatch(/the x-note header cannot be forwarded/);
     }
-    expect(endToEndHeaders({ "x-note": "caf\u00e9\tok", expect: "100-continue" })).toEqual({
-      "x-note": "caf\u00e9\tok",
-    });
+    const fine = readClientHeaders(raw({ "x-note": "caf\u00e9\tok", expect: "100-continue" }));
+    expect(fine.problem).toBeNull();
+    expect(fine.forwarded).toEqual(["x-note", "caf\u00e9\tok"]);
+  });
+
+  it("refuse an internal header the gateway reads when it is sent twice", () => {
+    for (const name of ["x-keiko-user", "X-Keiko-Force-Side", "x-keiko-operator-token"]) {
+      const { problem } = readClientHeaders(raw({ [name]: ["a", "b"] }));
+      expect(problem?.message).toBe(`the ${name.toLowerCase()} header must be sent at most once`);
+    }
+  });
+
+  it("take a traceparent sent once, and none sent twice (W3C: invalid)", () => {
+    const value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    expect(readClientHeaders(raw({ traceparent: value })).traceparent).toBe(value);
+    expect(readClientHeaders(raw({ traceparent: [value, value] })).traceparent).toBeUndefined();
   });
 
   it("keep an upstream's internal headers from the client", () => {
     expect(
-      clientResponseHeaders({
-        "x-keiko-upstream": "forged",
-        "x-keiko-anything": "internal",
-        "proxy-authenticate": "Basic",
-        "content-type": "application/json",
-      }),
-    ).toEqual({ "content-type": "application/json" });
+      clientResponseHeaderList(
+        [
+          "X-Keiko-Upstream",
+          "forged",
+          "x-keiko-anything",
+          "internal",
+          "Proxy-Authenticate",
+          "Basic",
+          "Content-Type",
+          "application/json",
+          "Connection",
+          "keep-alive, x-private",
+          "X-Private",
+          "1",
+          "Content-Length",
+          "12",
+        ],
+        false,
+      ),
+    ).toEqual(["content-type", "application/json"]);
   });
 
   it("continue a valid trace and restart an invalid one", () => {

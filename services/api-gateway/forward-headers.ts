@@ -1,11 +1,5 @@
-import {
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  validateHeaderName,
-  validateHeaderValue,
-} from "node:http";
 import { HttpError } from "@/lib/http/http-error";
-import { USER_HEADER } from "./choose-side";
+import { FORCE_SIDE_HEADER, OPERATOR_TOKEN_HEADER, USER_HEADER } from "./choose-side";
 import { randomHex } from "./random-hex";
 
 /**
@@ -51,42 +45,121 @@ function internal(name: string): boolean {
   return name.startsWith(INTERNAL_PREFIX);
 }
 
-type AnyHeaders = Record<string, string | string[] | number | undefined>;
-
-/** Names listed in the Connection header(s): they are hop-by-hop for this message too. */
-function connectionTokens(headers: AnyHeaders): Set<string> | null {
-  let named: Set<string> | null = null;
-  for (const name in headers) {
-    if (name.length !== 10 || name.toLowerCase() !== "connection") continue;
-    const value = headers[name];
-    for (const one of Array.isArray(value) ? value : [String(value ?? "")]) {
-      for (const token of one.split(",")) {
-        const trimmed = token.trim().toLowerCase();
-        if (trimmed === "") continue;
-        named ??= new Set();
-        named.add(trimmed);
-      }
-    }
+/** The tokens of a Connection header value, lower case, added to `named`. */
+function addConnectionTokens(value: string, named: Set<string> | null): Set<string> | null {
+  for (const token of value.split(",")) {
+    const trimmed = token.trim().toLowerCase();
+    if (trimmed === "" || HOP_BY_HOP.has(trimmed)) continue;
+    named ??= new Set();
+    named.add(trimmed);
   }
   return named;
 }
 
-/** A copy of `headers` without hop-by-hop headers (fixed list and those named in Connection). */
-export function withoutHopByHop<H extends AnyHeaders>(
-  headers: H,
-  alsoDrop?: (lowerCaseName: string) => boolean,
-): Record<string, string | string[]> {
-  const named = connectionTokens(headers);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || named?.has(lower)) continue;
-    if (alsoDrop?.(lower)) continue;
-    out[lower] = typeof value === "number" ? String(value) : value;
+/** Field-value characters HTTP allows (RFC 9110 §5.5), as node:http and undici check them. */
+const FORBIDDEN_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * What the gateway reads of one client request's headers, in one pass over `rawHeaders`
+ * (no header object is built): the end-to-end headers any upstream may get, and the few the
+ * gateway itself acts on.
+ */
+export type ClientHeaders = {
+  /**
+   * `[name, value, …]` with lower-case names, in the client's order: without hop-by-hop
+   * headers (the fixed list and those its Connection header names) and without those the
+   * gateway owns (any `x-keiko-*` but `x-keiko-user` among them); every value checked.
+   */
+  forwarded: string[];
+  /** The first Host. */
+  host: string | undefined;
+  /** Every X-Forwarded-For value, joined as one chain. */
+  forwardedFor: string | undefined;
+  /** The traceparent, or undefined when absent or sent twice (W3C: then it is invalid). */
+  traceparent: string | undefined;
+  /** x-keiko-user, x-keiko-force-side and x-keiko-operator-token, when sent once. */
+  user: string | undefined;
+  forceSide: string | undefined;
+  operatorToken: string | undefined;
+  contentLength: string | undefined;
+  transferEncoding: boolean;
+  /** The first thing wrong with them (a header no upstream may get, a repeated one), or null. */
+  problem: HttpError | null;
+};
+
+/** Internal headers the gateway reads; each may be sent once. */
+const SINGLE = new Set([USER_HEADER, FORCE_SIDE_HEADER, OPERATOR_TOKEN_HEADER]);
+
+function repeated(name: string): HttpError {
+  return new HttpError("bad_request", `the ${name} header must be sent at most once`);
+}
+
+/**
+ * Reads a client request's raw header list (`IncomingMessage.rawHeaders`, whose names Node's
+ * parser already checked as tokens). Never throws: `problem` tells what the gateway must refuse.
+ */
+export function readClientHeaders(raw: readonly string[]): ClientHeaders {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 10 && name.toLowerCase() === "connection") {
+      named = addConnectionTokens(raw[i + 1] as string, named);
+    }
   }
-  return out;
+  const headers: ClientHeaders = {
+    forwarded: [],
+    host: undefined,
+    forwardedFor: undefined,
+    traceparent: undefined,
+    user: undefined,
+    forceSide: undefined,
+    operatorToken: undefined,
+    contentLength: undefined,
+    transferEncoding: false,
+    problem: null,
+  };
+  let traceparents = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    switch (lower) {
+      case "host":
+        headers.host ??= value;
+        continue;
+      case "x-forwarded-for":
+        headers.forwardedFor =
+          headers.forwardedFor === undefined ? value : `${headers.forwardedFor}, ${value}`;
+        continue;
+      case "traceparent":
+        traceparents += 1;
+        headers.traceparent = traceparents === 1 ? value : undefined;
+        continue;
+      case "content-length":
+        headers.contentLength = value;
+        continue;
+      case "transfer-encoding":
+        headers.transferEncoding = true;
+        continue;
+    }
+    if (SINGLE.has(lower)) {
+      const key =
+        lower === USER_HEADER
+          ? "user"
+          : lower === FORCE_SIDE_HEADER
+            ? "forceSide"
+            : "operatorToken";
+      if (headers[key] !== undefined) headers.problem ??= repeated(lower);
+      headers[key] = value;
+    }
+    if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || named?.has(lower)) continue;
+    if (gatewayOwned(lower)) continue;
+    if (FORBIDDEN_VALUE_CHAR.test(value)) {
+      headers.problem ??= new UnforwardableHeaderError(lower);
+      continue;
+    }
+    headers.forwarded.push(lower, value);
+  }
+  return headers;
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -113,16 +186,34 @@ export function traceparentFor(trace: TraceContext): string {
   return `00-${trace.traceId}-${randomHex(8)}-${trace.flags}`;
 }
 
-export type ForwardContext = {
+/** The gateway's own headers of one upstream call. */
+export type GatewayHeaders = {
   /** The client's address (the socket's peer). */
   clientIp: string;
   protocol: "http" | "https";
-  /** The Host the client asked for. */
-  host: string | undefined;
   /** `Bearer <service JWT>` for the chosen upstream. */
   authorization: string;
   traceparent: string;
 };
+
+/**
+ * The request headers sent upstream, as undici takes them (`[name, value, …]`): the client's
+ * forwarded headers, then X-Forwarded-For (the client appended to the chain it sent),
+ * X-Forwarded-Proto, X-Forwarded-Host, Authorization and traceparent.
+ */
+export function upstreamHeaders(client: ClientHeaders, own: GatewayHeaders): string[] {
+  const headers = client.forwarded.slice();
+  const chain = client.forwardedFor;
+  headers.push(
+    "x-forwarded-for",
+    chain ? `${chain}, ${own.clientIp}` : own.clientIp,
+    "x-forwarded-proto",
+    own.protocol,
+  );
+  if (client.host !== undefined) headers.push("x-forwarded-host", client.host);
+  headers.push("authorization", own.authorization, "traceparent", own.traceparent);
+  return headers;
+}
 
 /** A header the gateway will not send upstream: the client's fault, answered 400 by the gateway. */
 export class UnforwardableHeaderError extends HttpError {
@@ -135,67 +226,6 @@ export class UnforwardableHeaderError extends HttpError {
       { header },
     );
   }
-}
-
-/**
- * Throws UnforwardableHeaderError unless every header is one undici will send as it is. Names
- * Node's HTTP parser produced are tokens already (it refuses any other with a 400), so only
- * values are checked for them.
- */
-function assertSendable(headers: Record<string, string | string[]>, parsedNames: boolean): void {
-  for (const name in headers) {
-    const value = headers[name] as string | string[];
-    try {
-      // node:http's own checks, the same token and field-value rules as undici's
-      if (!parsedNames) validateHeaderName(name);
-      if (typeof value === "string") validateHeaderValue(name, value);
-      else for (const one of value) validateHeaderValue(name, one);
-    } catch {
-      throw new UnforwardableHeaderError(name);
-    }
-  }
-}
-
-/**
- * The client's end-to-end headers as they may go upstream: without hop-by-hop headers, without
- * those the gateway owns (any `x-keiko-*` but `x-keiko-user` among them), and checked, so that
- * a header the HTTP client would refuse is refused here, before any upstream is involved.
- * Throws UnforwardableHeaderError.
- */
-export function endToEndHeaders(
-  incoming: IncomingHttpHeaders,
-  parsedNames = false,
-): Record<string, string | string[]> {
-  const headers = withoutHopByHop(incoming, gatewayOwned);
-  assertSendable(headers, parsedNames);
-  return headers;
-}
-
-/**
- * The request headers sent upstream: the client's end-to-end headers (endToEndHeaders), plus
- * the gateway's own. Throws UnforwardableHeaderError.
- */
-export function upstreamRequestHeaders(
-  incoming: IncomingHttpHeaders,
-  context: ForwardContext,
-): Record<string, string | string[]> {
-  return addGatewayHeaders(endToEndHeaders(incoming), incoming, context);
-}
-
-/** Adds the gateway's own headers (X-Forwarded-*, Authorization, traceparent) to `headers`. */
-export function addGatewayHeaders(
-  headers: Record<string, string | string[]>,
-  incoming: IncomingHttpHeaders,
-  context: ForwardContext,
-): Record<string, string | string[]> {
-  const previous = incoming["x-forwarded-for"];
-  const chain = Array.isArray(previous) ? previous.join(", ") : previous;
-  headers["x-forwarded-for"] = chain ? `${chain}, ${context.clientIp}` : context.clientIp;
-  headers["x-forwarded-proto"] = context.protocol;
-  if (context.host) headers["x-forwarded-host"] = context.host;
-  headers.authorization = context.authorization;
-  headers.traceparent = context.traceparent;
-  return headers;
 }
 
 /**
@@ -224,11 +254,4 @@ export function clientResponseHeaderList(raw: readonly string[], keepLength: boo
     out.push(lower, raw[i + 1] as string);
   }
   return out;
-}
-
-/** The response headers sent back to the client: the upstream's end-to-end headers. */
-export function clientResponseHeaders(
-  upstream: Record<string, string | string[] | undefined>,
-): OutgoingHttpHeaders {
-  return withoutHopByHop(upstream, internal);
 }

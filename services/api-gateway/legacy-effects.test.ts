@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
-import { setLegacyEffects } from "./legacy-effects";
+import { legacyEffectsOf } from "./legacy-effects";
 import { type DomainRoute, routeTableOf } from "./route-table";
 
 function tableWith(states: Partial<Record<DomainName, MigrationState>>) {
@@ -21,9 +21,7 @@ function tableWith(states: Partial<Record<DomainName, MigrationState>>) {
 
 describe("the legacy-effects header the gateway sends a new service", () => {
   it("names every domain on legacy or shadow, and one the table does not know", () => {
-    const headers: Record<string, string | string[]> = {};
-    setLegacyEffects(
-      headers,
+    const value = legacyEffectsOf(
       tableWith({
         identity: "migrated",
         learning: "canary",
@@ -32,13 +30,11 @@ describe("the legacy-effects header the gateway sends a new service", () => {
         governance: "migrated",
       }),
     );
-    expect(headers["x-keiko-legacy-effects"]).toBe("reputation,passport,marketplace");
+    expect(value).toBe("reputation,passport,marketplace");
   });
 
-  it("is left out when every domain is on its service", () => {
-    const headers: Record<string, string | string[]> = {};
-    setLegacyEffects(
-      headers,
+  it("is empty, so not sent, when every domain is on its service", () => {
+    const value = legacyEffectsOf(
       tableWith({
         identity: "migrated",
         learning: "canary",
@@ -48,16 +44,14 @@ describe("the legacy-effects header the gateway sends a new service", () => {
         marketplace: "canary",
       }),
     );
-    expect(headers).toEqual({});
+    expect(value).toBe("");
   });
 
   it("follows a new route table snapshot at once (a domain moved)", () => {
-    const before: Record<string, string | string[]> = {};
-    const after: Record<string, string | string[]> = {};
     const states = { identity: "migrated", learning: "migrated", reputation: "shadow" } as const;
-    setLegacyEffects(before, tableWith({ ...states, passport: "legacy" }));
-    setLegacyEffects(after, tableWith({ ...states, passport: "canary" }));
-    expect(before["x-keiko-legacy-effects"]).toBe("reputation,passport,governance,marketplace");
-    expect(after["x-keiko-legacy-effects"]).toBe("reputation,governance,marketplace");
+    const before = legacyEffectsOf(tableWith({ ...states, passport: "legacy" }));
+    const after = legacyEffectsOf(tableWith({ ...states, passport: "canary" }));
+    expect(before).toBe("reputation,passport,governance,marketplace");
+    expect(after).toBe("reputation,governance,marketplace");
   });
 });

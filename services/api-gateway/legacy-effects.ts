@@ -1,25 +1,18 @@
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
-import { domainsOnLegacy, LEGACY_EFFECTS_HEADER } from "@/lib/data-sync/placement";
+import { domainsOnLegacy } from "@/lib/data-sync/placement";
 import type { RouteTable } from "./route-table";
-
-/**
- * Tells a new service, on every call, which consuming domains are on legacy or shadow now
- * (`x-keiko-legacy-effects`): the service stamps them on the events of the write, and legacy
- * applies their effects, so each domain's aggregates have one writer (decision 0011). Set after
- * the client's own x-keiko-* headers are dropped: only the gateway names them.
- */
-export function setLegacyEffects(
-  headers: Record<string, string | string[]>,
-  table: RouteTable,
-): void {
-  const value = headerValueOf(table);
-  if (value !== "") headers[LEGACY_EFFECTS_HEADER] = value;
-}
 
 /** Computed once per route table snapshot (tables are immutable), not once per request. */
 const valueByTable = new WeakMap<RouteTable, string>();
 
-function headerValueOf(table: RouteTable): string {
+/**
+ * The value that tells a new service, on every call, which consuming domains are on legacy or
+ * shadow now (`x-keiko-legacy-effects`; empty, so not sent, when none): the service stamps them
+ * on the events of the write, and legacy applies their effects, so each domain's aggregates have
+ * one writer (decision 0011). Set after the client's own x-keiko-* headers are dropped: only the
+ * gateway names them.
+ */
+export function legacyEffectsOf(table: RouteTable): string {
   let value = valueByTable.get(table);
   if (value === undefined) {
     const states = new Map<DomainName, MigrationState>(

@@ -1,40 +1,39 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyBaseLogger } from "fastify";
 import type { Histogram } from "prom-client";
 import type { Dispatcher } from "undici";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
 import { errorBody } from "@/lib/contracts/errors";
+import { LEGACY_EFFECTS_HEADER } from "@/lib/data-sync/placement";
 import { bearerHeader } from "@/lib/http/bearer-token";
 import { HttpError } from "@/lib/http/http-error";
 import { SHADOW_HEADER } from "@/lib/http/shadow-request";
-import type { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
+import {
+  type CircuitBreakerRegistry,
+  REJECTED,
+  type UpstreamBreaker,
+} from "@/lib/resilience/circuit-breakers";
 import type { RollingStats } from "@/lib/resilience/rolling-stats";
 import { shadowStatsKey, upstreamKey } from "@/lib/resilience/upstream-key";
-import { injectActiveTrace } from "./active-trace";
+import { activeTraceparent } from "./active-trace";
+import { forcedSide, type Plan, planFor, type Side, userKeyOf } from "./choose-side";
 import {
-  FORCE_SIDE_HEADER,
-  forcedSide,
-  type Plan,
-  planFor,
-  type Side,
-  userKeyOf,
-} from "./choose-side";
-import {
-  addGatewayHeaders,
+  type ClientHeaders,
   clientResponseHeaderList,
-  endToEndHeaders,
+  readClientHeaders,
   type TraceContext,
   traceContextOf,
   traceparentFor,
-  UnforwardableHeaderError,
+  upstreamHeaders,
 } from "./forward-headers";
 import type { GatewayMetrics } from "./gateway-metrics";
-import { setLegacyEffects } from "./legacy-effects";
+import { legacyEffectsOf } from "./legacy-effects";
 import { parseRequestTarget, type RequestTarget } from "./request-target";
 import { type DomainRoute, matchRoute, type RouteTable } from "./route-table";
 import { LEGACY_AUDIENCE, type ServiceTokens } from "./service-tokens";
 import { UpstreamCalls } from "./upstream-metrics";
 import {
+  BufferingCall,
   classifyUpstreamError,
   refusedBeforeSending,
   type UpstreamAnswer,
@@ -60,9 +59,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export type Forward = {
   method: Dispatcher.HttpMethod;
   target: RequestTarget;
-  headers: IncomingHttpHeaders;
-  /** `headers` already checked by endToEndHeaders (done once per client request). */
-  checked?: Record<string, string | string[]>;
+  /** The client's headers as read once (readClientHeaders): what either side gets of them. */
+  headers: ClientHeaders;
   body: Buffer | undefined;
   clientIp: string;
   protocol: "http" | "https";
@@ -82,8 +80,15 @@ export type SideCall =
   | { kind: "failed"; side: Side; failure: UpstreamFailure; latencyMs: number }
   | { kind: "refused"; side: Side; status: 400 | 500; message: string };
 
+/** Receives the result of one side call (called once, possibly before sendSide returns). */
+export interface SideCallSink {
+  sideCallDone(call: SideCall): void;
+}
+
 /** Receives the legacy answer of a shadowed request once the client has it. */
 export interface ShadowSink {
+  /** Whether this request of `domain` gets a copy (its sample rate, a free slot); counts a no. */
+  admits(domain: DomainRoute["name"]): boolean;
   offer(job: { route: DomainRoute; forward: Forward; legacy: UpstreamAnswer }): void;
 }
 
@@ -125,12 +130,6 @@ function basePath(base: URL): string {
   return path;
 }
 
-type Sent = { sent: true; answer: UpstreamAnswer } | { sent: false; error: unknown };
-
-function isFailedCall(call: Sent): boolean {
-  return call.sent && call.answer.status >= 500;
-}
-
 /** The upstream URL of a call, without the query (it may carry personal data). */
 function upstreamUrl(route: DomainRoute, side: Side, target: RequestTarget): string {
   const base = upstreamBase(route, side);
@@ -142,10 +141,17 @@ function upstreamUrl(route: DomainRoute, side: Side, target: RequestTarget): str
  * request but the gateway's own endpoints): check the target, find the domain, choose a side
  * (state, canary bucket, or an operator's force), call it through its breaker, fall back to
  * legacy when the new service is out of reach, answer, then hand shadowed requests to the mirror.
+ *
+ * The common request (no body, no force, a signed token at hand) runs without a promise: the
+ * checks are synchronous, the breaker is asked and told synchronously, and undici calls the
+ * side call's handler, which answers the client (decision 0023). A body, an operator's force or
+ * a token to sign take the same path after an await.
  */
 export class GatewayProxy {
   readonly #answers: RequestDurations;
   readonly #calls: UpstreamCalls;
+  /** The two breakers of each domain, looked up once. */
+  readonly #breakers = new Map<string, Record<Side, UpstreamBreaker>>();
 
   constructor(private readonly deps: ProxyDeps) {
     this.#answers = new RequestDurations(deps.requestDuration);
@@ -155,26 +161,45 @@ export class GatewayProxy {
   /** Serves one proxied request; never throws (errors become the JSON error body). */
   serve(request: IncomingMessage, response: ServerResponse): void {
     const started = performance.now();
-    this.#serve(request, response, started).catch((error: unknown) =>
-      this.#answerError(request, response, error, started),
-    );
+    try {
+      const exchange = this.#accept(request, response, started);
+      if (exchange === null) return;
+      const { forward, plan } = exchange;
+      const body = hasBody(forward.method, forward.headers);
+      if (body || forward.headers.forceSide !== undefined) {
+        this.#prepare(exchange, body).then(
+          (ready) => ready && this.sendSide(exchange.route, exchange.plan.side, forward, exchange),
+          (error: unknown) => this.answerError(request, response, error, started),
+        );
+        return;
+      }
+      this.sendSide(exchange.route, plan.side, forward, exchange);
+    } catch (error) {
+      this.answerError(request, response, error, started);
+    }
   }
 
-  async #serve(request: IncomingMessage, response: ServerResponse, started: number) {
+  /** The synchronous checks: a ClientExchange to send, or null when already answered. */
+  #accept(
+    request: IncomingMessage,
+    response: ServerResponse,
+    started: number,
+  ): ClientExchange | null {
     const method = request.method as Dispatcher.HttpMethod;
-    const headers = request.headers;
-    const contentLength = headers["content-length"];
+    const headers = readClientHeaders(request.rawHeaders);
     const bodyLimit = this.deps.bodyLimitBytes;
-    if (contentLength !== undefined && Number(contentLength) > bodyLimit) {
+    if (headers.contentLength !== undefined && Number(headers.contentLength) > bodyLimit) {
       // refused before reading a byte of it: the connection ends with this answer
-      return this.#sendError(request, response, started, tooLarge(bodyLimit), true);
+      this.#sendError(request, response, started, tooLarge(bodyLimit), true);
+      return null;
     }
     const target = parseRequestTarget(request.url);
     const table = this.deps.routes();
     const route = matchRoute(table, target.pathname);
     if (!route) {
       const body = errorBody("not_found", `no domain is routed at ${target.pathname}`);
-      return this.#sendJson(request, response, started, 404, body);
+      this.#sendJson(request, response, started, 404, body);
+      return null;
     }
     if (route.writeFence && !SAFE_METHODS.has(method)) {
       // the gateway's own answer: no upstream was called, so no breaker or statistic moves
@@ -184,48 +209,63 @@ export class GatewayProxy {
         `writes to ${route.name} are paused for a moment while it rolls back to legacy; retry in a second`,
         { domain: route.name },
       );
-      return this.#sendJson(request, response, started, 503, body, RETRY_AFTER);
+      this.#sendJson(request, response, started, 503, body, RETRY_AFTER);
+      return null;
     }
-    const clientIp = request.socket.remoteAddress ?? "";
-    const userKey = userKeyOf(headers, clientIp);
     // a header no upstream may get is refused here, before a token check or any upstream call
-    const checked = endToEndHeaders(headers, true);
-    const forced =
-      headers[FORCE_SIDE_HEADER] === undefined
-        ? undefined
-        : await forcedSide(headers, this.deps.operatorKey);
-    const plan: Plan = forced
-      ? { side: forced, mirror: false, forced: true }
-      : planFor(route, () => userKey);
-    const body = hasBody(method, headers) ? await readBody(request, bodyLimit) : undefined;
+    if (headers.problem) throw headers.problem;
+    const clientIp = request.socket.remoteAddress ?? "";
+    // a bad x-keiko-user is refused in every state, not only where canary reads it
+    const userKey = headers.user === undefined ? undefined : userKeyOf(headers.user, clientIp);
+    const plan = planFor(route, () => userKey ?? userKeyOf(undefined, clientIp));
     const forward: Forward = {
       method,
       target,
       headers,
-      checked,
-      body,
+      body: undefined,
       clientIp,
       protocol: (request.socket as { encrypted?: boolean }).encrypted ? "https" : "http",
       trace: traceContextOf(headers.traceparent),
     };
+    return new ClientExchange(this, request, response, started, route, plan, forward);
+  }
 
-    let result = await this.callSide(route, plan.side, forward);
-    const fallback =
-      plan.side === "service" && !plan.forced && this.#fallbackReason(result, method);
-    if (fallback) {
-      this.deps.metrics.fallbacks.inc({ domain: route.name, reason: fallback });
-      result = await this.callSide(route, "legacy", forward);
+  /** The awaited part of a request that has one: the operator's force, the body. */
+  async #prepare(exchange: ClientExchange, body: boolean): Promise<boolean> {
+    const { forward } = exchange;
+    const forced = await forcedSide(
+      forward.headers.forceSide,
+      forward.headers.operatorToken,
+      this.deps.operatorKey,
+    );
+    if (forced) exchange.plan = { side: forced, mirror: false, forced: true };
+    if (body) forward.body = await readBody(exchange.request, this.deps.bodyLimitBytes);
+    return true;
+  }
+
+  /** The client's answer once its side call is over, or the fallback to legacy first. */
+  finish(exchange: ClientExchange, result: SideCall): void {
+    const { request, response, started, route, plan, forward } = exchange;
+    const { method } = forward;
+    if (!exchange.fellBack && plan.side === "service" && !plan.forced) {
+      const fallback = fallbackReason(result, method);
+      if (fallback) {
+        exchange.fellBack = true;
+        this.deps.metrics.fallbacks.inc({ domain: route.name, reason: fallback });
+        this.sendSide(route, "legacy", forward, exchange);
+        return;
+      }
     }
     if (result.kind !== "answer") {
-      const [status, failure] = failureAnswer(route, result, target);
-      return this.#sendJson(request, response, started, status, failure);
+      const [status, failure] = failureAnswer(route, result, forward.target);
+      this.#sendJson(request, response, started, status, failure);
+      return;
     }
-
     const { answer } = result;
     const list = clientResponseHeaderList(answer.rawHeaders, method === "HEAD");
     list.push(UPSTREAM_HEADER, upstreamName(route, result.side));
     const shadow = this.deps.shadow;
-    if (plan.mirror && shadow && result.side === "legacy") {
+    if (plan.mirror && shadow && result.side === "legacy" && shadow.admits(route.name)) {
       // the copy leaves only once the client's answer is written: it can never delay it
       response.once("finish", () => shadow.offer({ route, forward, legacy: answer }));
     }
@@ -274,7 +314,8 @@ export class GatewayProxy {
     this.#sendJson(request, response, started, error.status, body, undefined, close);
   }
 
-  #answerError(
+  /** Answers an error thrown while serving: its own 4xx, or a logged 500 without details. */
+  answerError(
     request: IncomingMessage,
     response: ServerResponse,
     error: unknown,
@@ -290,99 +331,193 @@ export class GatewayProxy {
   }
 
   /** Calls one side through its breaker, recording the call in the rolling statistics. */
-  async callSide(route: DomainRoute, side: Side, forward: Forward): Promise<SideCall> {
-    const audience = upstreamName(route, side);
-    const authorization =
-      this.deps.tokens.cachedBearer(audience, route.name) ??
-      bearerHeader(await this.deps.tokens.tokenFor(audience, route.name));
-    let headers: Record<string, string | string[]>;
-    try {
-      // a copy: the gateway's headers differ per call (span id, token, shadow mark)
-      headers = forward.checked ? { ...forward.checked } : endToEndHeaders(forward.headers);
-    } catch (error) {
-      if (!(error instanceof UnforwardableHeaderError)) throw error;
-      this.deps.metrics.refusals.inc({ domain: route.name, reason: "header" });
-      return { kind: "refused", side, status: 400, message: error.message };
-    }
-    addGatewayHeaders(headers, forward.headers, {
-      clientIp: forward.clientIp,
-      protocol: forward.protocol,
-      host: forward.headers.host,
-      authorization,
-      traceparent: "",
-    });
-    // the active OpenTelemetry span's context when there is one, else the gateway's own span id
-    if (!injectActiveTrace(headers)) headers.traceparent = traceparentFor(forward.trace);
-    // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
-    if (forward.shadow) headers[SHADOW_HEADER] = "1";
-    if (side === "service") setLegacyEffects(headers, this.deps.routes());
-    const base = upstreamBase(route, side);
-    const path = `${basePath(base)}${forward.target.raw}`;
-    const started = performance.now();
-    const outcome = await this.deps.breakers.execute(
-      route.name,
-      side,
-      async () => {
-        try {
-          const answer = await this.deps.upstreams.call(side, base, {
-            method: forward.method,
-            path,
-            headers,
-            body: forward.body,
-          });
-          return { sent: true, answer } as const;
-        } catch (error) {
-          // undici refused to send it: the gateway's fault, so it is resolved (cockatiel counts
-          // every throw) and never opens the upstream's breaker
-          if (refusedBeforeSending(error)) return { sent: false, error } as const;
-          throw error;
-        }
-      },
-      { isFailure: isFailedCall },
-    );
-    const latencyMs = performance.now() - started;
-    // a shadow copy has its own series: slo-guard judges only what clients were answered
-    const key = forward.shadow ? shadowStatsKey(route.name) : upstreamKey(route.name, side);
-    const traffic = forward.shadow ? "shadow" : "client";
-    switch (outcome.kind) {
-      case "completed": {
-        if (!outcome.value.sent) {
-          this.deps.metrics.refusals.inc({ domain: route.name, reason: "client" });
-          this.deps.logger?.error(
-            { err: outcome.value.error, domain: route.name, side },
-            "the HTTP client refused to send a request",
-          );
-          return { kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE };
-        }
-        const { answer } = outcome.value;
-        this.deps.stats.record(key, latencyMs, outcome.failed);
-        this.#calls.observe(route.name, side, traffic, answer.status, latencyMs);
-        return { kind: "answer", side, answer, latencyMs };
-      }
-      case "threw": {
-        const failure = classifyUpstreamError(outcome.error);
-        this.deps.stats.record(key, latencyMs, true);
-        this.#calls.observe(route.name, side, traffic, failure.reason, latencyMs);
-        return { kind: "failed", side, failure, latencyMs };
-      }
-      case "rejected":
-        // A short-circuited call is an error of that upstream (Hystrix counts it so): slo-guard
-        // must see an outage the breaker hides from the clients.
-        this.deps.stats.record(key, null, true);
-        this.deps.metrics.rejections.inc({ domain: route.name, side });
-        return { kind: "rejected", side, state: outcome.state };
-    }
+  callSide(route: DomainRoute, side: Side, forward: Forward): Promise<SideCall> {
+    return new Promise((resolve) => this.sendSide(route, side, forward, { sideCallDone: resolve }));
   }
 
-  /** Why the new service's call may be answered by legacy instead, or null when it may not. */
-  #fallbackReason(result: SideCall, method: string): string | null {
-    if (result.kind === "rejected") return `breaker_${result.state.replace("-", "_")}`;
-    if (result.kind !== "failed") return null;
-    if (result.failure.notSent) return "unreachable";
-    // a cut-off connection may have run the request: only a safe method is sent again
-    if (result.failure.broken && SAFE_METHODS.has(method)) return "connection_lost";
-    return null;
+  /**
+   * callSide() without a promise: `sink` gets the result once, from undici's callback or, for a
+   * call refused at once (breaker, unsendable request), before this returns. Never throws.
+   */
+  sendSide(route: DomainRoute, side: Side, forward: Forward, sink: SideCallSink): void {
+    const audience = upstreamName(route, side);
+    const bearer = this.deps.tokens.cachedBearer(audience, route.name);
+    if (bearer !== undefined) {
+      this.#dispatch(route, side, forward, bearer, sink);
+      return;
+    }
+    this.deps.tokens.tokenFor(audience, route.name).then(
+      (token) => this.#dispatch(route, side, forward, bearerHeader(token), sink),
+      (error: unknown) => {
+        this.deps.logger?.error({ err: error, domain: route.name, side }, "cannot sign a token");
+        sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
+      },
+    );
   }
+
+  #dispatch(
+    route: DomainRoute,
+    side: Side,
+    forward: Forward,
+    authorization: string,
+    sink: SideCallSink,
+  ): void {
+    const breaker = this.#breakerOf(route, side);
+    const ticket = breaker.admit();
+    if (ticket === REJECTED) {
+      // A short-circuited call is an error of that upstream (Hystrix counts it so): slo-guard
+      // must see an outage the breaker hides from the clients.
+      const rejection = breaker.rejection();
+      this.deps.stats.record(statsKey(route, side, forward), null, true);
+      this.deps.metrics.rejections.inc({ domain: route.name, side });
+      sink.sideCallDone({ kind: "rejected", side, state: rejection.state });
+      return;
+    }
+    const headers = upstreamHeaders(forward.headers, {
+      clientIp: forward.clientIp,
+      protocol: forward.protocol,
+      authorization,
+      // the active OpenTelemetry span's context when there is one, else a span id of our own
+      traceparent: activeTraceparent() ?? traceparentFor(forward.trace),
+    });
+    // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
+    if (forward.shadow) headers.push(SHADOW_HEADER, "1");
+    if (side === "service") {
+      const effects = legacyEffectsOf(this.deps.routes());
+      if (effects !== "") headers.push(LEGACY_EFFECTS_HEADER, effects);
+    }
+    const base = upstreamBase(route, side);
+    const call = new ProxiedCall(this, route, side, forward, breaker, ticket, sink);
+    this.deps.upstreams.dispatch(
+      side,
+      base,
+      {
+        method: forward.method,
+        path: `${basePath(base)}${forward.target.raw}`,
+        headers,
+        body: forward.body,
+      },
+      call,
+    );
+  }
+
+  #breakerOf(route: DomainRoute, side: Side): UpstreamBreaker {
+    let pair = this.#breakers.get(route.name);
+    if (!pair) {
+      pair = {
+        legacy: this.deps.breakers.breaker(route.name, "legacy"),
+        service: this.deps.breakers.breaker(route.name, "service"),
+      };
+      this.#breakers.set(route.name, pair);
+    }
+    return pair[side];
+  }
+
+  /** Books a side call that got an answer (any status): breaker, statistics, metrics. */
+  answered(call: ProxiedCall, answer: UpstreamAnswer): SideCall {
+    const latencyMs = performance.now() - call.started;
+    const failed = answer.status >= 500;
+    call.breaker.settle(call.ticket, failed);
+    this.deps.stats.record(statsKey(call.route, call.side, call.forward), latencyMs, failed);
+    this.#calls.observe(
+      call.route.name,
+      call.side,
+      trafficOf(call.forward),
+      answer.status,
+      latencyMs,
+    );
+    return { kind: "answer", side: call.side, answer, latencyMs };
+  }
+
+  /** Books a side call that failed, or that the HTTP client refused to send (nothing counted). */
+  failedCall(call: ProxiedCall, error: unknown): SideCall {
+    const { route, side } = call;
+    if (refusedBeforeSending(error)) {
+      // undici refused to send it: the gateway's fault, never the upstream's breaker or stats
+      call.breaker.settle(call.ticket, null);
+      this.deps.metrics.refusals.inc({ domain: route.name, reason: "client" });
+      this.deps.logger?.error(
+        { err: error, domain: route.name, side },
+        "the HTTP client refused to send a request",
+      );
+      return { kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE };
+    }
+    const latencyMs = performance.now() - call.started;
+    call.breaker.settle(call.ticket, true);
+    const failure = classifyUpstreamError(error);
+    this.deps.stats.record(statsKey(route, side, call.forward), latencyMs, true);
+    this.#calls.observe(route.name, side, trafficOf(call.forward), failure.reason, latencyMs);
+    return { kind: "failed", side, failure, latencyMs };
+  }
+}
+
+/** A shadow copy has its own series: slo-guard judges only what clients were answered. */
+function statsKey(route: DomainRoute, side: Side, forward: Forward): string {
+  return forward.shadow ? shadowStatsKey(route.name) : upstreamKey(route.name, side);
+}
+
+function trafficOf(forward: Forward): "client" | "shadow" {
+  return forward.shadow ? "shadow" : "client";
+}
+
+/** One client request in flight: what was decided for it, and where its side calls report. */
+class ClientExchange implements SideCallSink {
+  /** Set once legacy was asked after the new service: a request falls back at most once. */
+  fellBack = false;
+
+  constructor(
+    private readonly proxy: GatewayProxy,
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly started: number,
+    readonly route: DomainRoute,
+    public plan: Plan,
+    readonly forward: Forward,
+  ) {}
+
+  sideCallDone(call: SideCall): void {
+    try {
+      this.proxy.finish(this, call);
+    } catch (error) {
+      // called from undici's callbacks: nothing may be thrown back into its parser
+      this.proxy.answerError(this.request, this.response, error, this.started);
+    }
+  }
+}
+
+/** One call to one side: undici's handler, booked by the proxy, reported to its sink. */
+class ProxiedCall extends BufferingCall {
+  readonly started = performance.now();
+
+  constructor(
+    private readonly proxy: GatewayProxy,
+    readonly route: DomainRoute,
+    readonly side: Side,
+    readonly forward: Forward,
+    readonly breaker: UpstreamBreaker,
+    readonly ticket: number,
+    private readonly sink: SideCallSink,
+  ) {
+    super();
+  }
+
+  protected answered(answer: UpstreamAnswer): void {
+    this.sink.sideCallDone(this.proxy.answered(this, answer));
+  }
+
+  protected failed(error: unknown): void {
+    this.sink.sideCallDone(this.proxy.failedCall(this, error));
+  }
+}
+
+/** Why the new service's call may be answered by legacy instead, or null when it may not. */
+function fallbackReason(result: SideCall, method: string): string | null {
+  if (result.kind === "rejected") return `breaker_${result.state.replace("-", "_")}`;
+  if (result.kind !== "failed") return null;
+  if (result.failure.notSent) return "unreachable";
+  // a cut-off connection may have run the request: only a safe method is sent again
+  if (result.failure.broken && SAFE_METHODS.has(method)) return "connection_lost";
+  return null;
 }
 
 /** The status and error body of a call that got no answer. */
@@ -416,10 +551,10 @@ function tooLarge(limit: number): HttpError {
 }
 
 /** Whether a request carries a body to read (GET and HEAD bodies are not forwarded). */
-function hasBody(method: string, headers: IncomingHttpHeaders): boolean {
+function hasBody(method: string, headers: ClientHeaders): boolean {
   if (method === "GET" || method === "HEAD") return false;
-  const length = headers["content-length"];
-  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
+  const length = headers.contentLength;
+  return (length !== undefined && length !== "0") || headers.transferEncoding;
 }
 
 /** The whole request body, refused with a 413 past `limit` bytes (reading stops there). */

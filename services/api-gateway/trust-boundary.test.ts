@@ -3,7 +3,7 @@ import type { DomainName } from "@/lib/contracts/domains";
 import { ErrorBodySchema } from "@/lib/contracts/errors";
 import type { BreakerTransitionEvent } from "@/lib/resilience/circuit-breakers";
 import { upstreamKey } from "@/lib/resilience/upstream-key";
-import { traceContextOf } from "./forward-headers";
+import { readClientHeaders, traceContextOf } from "./forward-headers";
 import { parseRequestTarget } from "./request-target";
 import { startGatewayUnderTest } from "./testing/gateway-under-test";
 import { type RawAnswer, rawHttpExchange } from "./testing/raw-http";
@@ -215,22 +215,24 @@ describe("the gateway's trust boundary", () => {
     const route = gateway.app.gateway.routes.table.routes.find((r) => r.name === "identity");
     if (!route) throw new Error("identity is not routed");
     for (let i = 0; i < 8; i++) {
+      // a header set past readClientHeaders' checks, as a future gateway header might be
+      const headers = readClientHeaders(["Content-Type", "application/json"]);
+      headers.forwarded.push("x-note", "split\r\nx-evil: 1");
       const call = await gateway.app.gateway.proxy.callSide(route, "legacy", {
         method: "POST",
         target: parseRequestTarget(path),
-        headers: { "content-type": "application/json", "x-note": "split\r\nx-evil: 1" },
+        headers,
         body: Buffer.from("{}"),
         clientIp: "203.0.113.7",
         protocol: "http",
         trace: traceContextOf(undefined),
       });
-      expect(call).toMatchObject({ kind: "refused", side: "legacy", status: 400 });
-      if (call.kind === "refused") expect(call.message).toMatch(/x-note/);
+      expect(call).toMatchObject({ kind: "refused", side: "legacy", status: 500 });
       // and one undici itself refuses (a method that is no HTTP token): still not the upstream's
       const unsendable = await gateway.app.gateway.proxy.callSide(route, "legacy", {
         method: "B@D" as "GET",
         target: parseRequestTarget(path),
-        headers: {},
+        headers: readClientHeaders([]),
         body: undefined,
         clientIp: "203.0.113.7",
         protocol: "http",

@@ -64,10 +64,13 @@ export class Deadlines {
 
 /**
  * undici's (legacy, unwrapped) dispatch handler for one call: collects the status, the raw
- * headers and the body chunks, and settles once with the whole answer or the error.
+ * headers and the body chunks, and settles once, with the whole answer (`answered`) or the
+ * error (`failed`): no promise, no Readable, no AbortController, no timer per call. A subclass
+ * says what happens next; `Upstreams.dispatch` starts it.
  */
-export class BufferingCall implements Dispatcher.DispatchHandler {
-  readonly deadline: number;
+export abstract class BufferingCall implements Dispatcher.DispatchHandler {
+  deadline = 0;
+  #deadlines: Deadlines | null = null;
   #abort: ((error?: Error) => void) | null = null;
   #status = 0;
   #rawHeaders: string[] = [];
@@ -76,11 +79,14 @@ export class BufferingCall implements Dispatcher.DispatchHandler {
   #length = 0;
   #settled = false;
 
-  constructor(
-    private readonly resolve: (answer: UpstreamAnswer) => void,
-    private readonly reject: (error: unknown) => void,
-    private readonly deadlines: Deadlines,
-  ) {
+  /** The whole answer, once. */
+  protected abstract answered(answer: UpstreamAnswer): void;
+  /** The call failed (undici's error, or UpstreamTimeoutError past the deadline), once. */
+  protected abstract failed(error: unknown): void;
+
+  /** Starts the deadline; called by Upstreams.dispatch just before undici gets the call. */
+  begin(deadlines: Deadlines): void {
+    this.#deadlines = deadlines;
     this.deadline = performance.now() + deadlines.timeoutMs;
     deadlines.add(this);
   }
@@ -93,7 +99,7 @@ export class BufferingCall implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (error?: Error) => void): void {
-    if (this.#settled) abort(new UpstreamTimeoutError(this.deadlines.timeoutMs));
+    if (this.#settled) abort(new UpstreamTimeoutError(this.#deadlines?.timeoutMs ?? 0));
     else this.#abort = abort;
   }
 
@@ -120,9 +126,9 @@ export class BufferingCall implements Dispatcher.DispatchHandler {
   onComplete(): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.deadlines.delete(this);
+    this.#deadlines?.delete(this);
     const body = this.#chunks ? Buffer.concat(this.#chunks, this.#length) : (this.#first ?? EMPTY);
-    this.resolve({ status: this.#status, rawHeaders: this.#rawHeaders, body });
+    this.answered({ status: this.#status, rawHeaders: this.#rawHeaders, body });
   }
 
   onError(error: Error): void {
@@ -132,7 +138,25 @@ export class BufferingCall implements Dispatcher.DispatchHandler {
   #fail(error: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.deadlines.delete(this);
+    this.#deadlines?.delete(this);
+    this.failed(error);
+  }
+}
+
+/** A call whose answer is a promise (the shadow mirror, tests). */
+export class PromisedCall extends BufferingCall {
+  constructor(
+    private readonly resolve: (answer: UpstreamAnswer) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super();
+  }
+
+  protected answered(answer: UpstreamAnswer): void {
+    this.resolve(answer);
+  }
+
+  protected failed(error: unknown): void {
     this.reject(error);
   }
 }

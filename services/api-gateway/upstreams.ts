@@ -1,12 +1,13 @@
 import { type Dispatcher, Pool } from "undici";
 import {
-  BufferingCall,
+  type BufferingCall,
   Deadlines,
+  PromisedCall,
   type UpstreamAnswer,
   UpstreamTimeoutError,
 } from "./upstream-call";
 
-export { type UpstreamAnswer, UpstreamTimeoutError } from "./upstream-call";
+export { BufferingCall, type UpstreamAnswer, UpstreamTimeoutError } from "./upstream-call";
 
 import type { Side } from "./choose-side";
 import type { RouteTable } from "./route-table";
@@ -24,7 +25,8 @@ export type UpstreamRequest = {
   method: Dispatcher.HttpMethod;
   /** Path and query, exactly as the client sent them. */
   path: string;
-  headers: Record<string, string | string[]>;
+  /** `[name, value, …]`, as undici takes them. */
+  headers: string[];
   body?: Buffer;
 };
 
@@ -76,23 +78,24 @@ export class Upstreams {
   }
 
   /**
-   * Sends one request and reads the whole answer within the side's deadline. Throws
-   * UpstreamTimeoutError past the deadline, else undici's errors (see classifyUpstreamError).
-   * Dispatched with a handler of its own (no Readable, no AbortController, no per-call timer):
-   * the answer is small in the common case and is wanted whole (clean 502/504, shadow parity).
+   * Sends one request; `call` gets the whole answer within the side's deadline, or the error:
+   * UpstreamTimeoutError past the deadline, else undici's (see classifyUpstreamError). A request
+   * undici refuses to build fails the call before this returns (refusedBeforeSending).
+   * Dispatched with a handler of our own: the answer is small in the common case and is wanted
+   * whole (clean 502/504, shadow parity).
    */
+  dispatch(side: Side, base: URL, request: UpstreamRequest, call: BufferingCall): void {
+    call.begin(this.#deadlines[side]);
+    this.pool(side, base).dispatch(
+      { method: request.method, path: request.path, headers: request.headers, body: request.body },
+      call,
+    );
+  }
+
+  /** dispatch() as a promise of the whole answer. */
   call(side: Side, base: URL, request: UpstreamRequest): Promise<UpstreamAnswer> {
     return new Promise<UpstreamAnswer>((resolve, reject) => {
-      const call = new BufferingCall(resolve, reject, this.#deadlines[side]);
-      this.pool(side, base).dispatch(
-        {
-          method: request.method,
-          path: request.path,
-          headers: request.headers,
-          body: request.body,
-        },
-        call,
-      );
+      this.dispatch(side, base, request, new PromisedCall(resolve, reject));
     });
   }
 

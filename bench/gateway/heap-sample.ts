@@ -3,6 +3,8 @@
  * BENCH_HEAP_SAMPLE_FILE set: V8's sampling heap profiler, counting objects minor and major GCs
  * collected too (what a request allocates, not what stays). Each SIGUSR2 restarts the sampling
  * and writes the samples since the previous one to the file, summarized by allocating frame.
+ * BENCH_HEAP_SAMPLE_MINOR=0 leaves out what minor GCs collect: what lived long enough to be
+ * promoted (the objects that make scavenges slow), and what is still alive.
  */
 
 import { writeFileSync } from "node:fs";
@@ -22,7 +24,7 @@ if (file) {
     session.post("HeapProfiler.startSampling", {
       samplingInterval: 256,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_SAMPLE_MINOR !== "0",
     } as never);
   start();
   process.on("SIGUSR2", () => {

@@ -3,8 +3,9 @@
  * time they use, read from /proc (Linux).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import path from "node:path";
 import { createInterface } from "node:readline";
 
 const KEPT_LINES = 60;
@@ -46,9 +47,13 @@ export function startChild(
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   live.add(child);
   const output: string[] = [];
+  // BENCH_CHILD_OUTPUT_DIR keeps every child's whole output (e.g. with --trace-gc)
+  const keep = process.env.BENCH_CHILD_OUTPUT_DIR;
+  const file = keep ? path.join(keep, `${name.replace(/[^\w.-]+/g, "_")}.log`) : null;
   for (const stream of [child.stdout, child.stderr]) {
     // read everything, so a chatty child never blocks on a full pipe
     createInterface({ input: stream }).on("line", (line) => {
+      if (file) appendFileSync(file, `${line}\n`);
       output.push(line);
       if (output.length > KEPT_LINES) output.shift();
       options.onLine?.(line);

@@ -21,6 +21,7 @@
  * BENCH_GATEWAY_NODE_ARGS passes node flags to the 1-worker gateway (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/gw-prof`; ./profile-top.ts prints a profile's top frames). Every child,
  * the test database and the Redis keys are removed at the end, on error and on Ctrl-C too.
+ * BENCH_CHILD_OUTPUT_DIR=<dir> keeps each child process's whole output there (<name>.log).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

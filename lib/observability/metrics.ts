@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { BucketHistogram } from "@/lib/observability/bucket-histogram";
 
 /** A Prometheus registry per process, labelled with the service name, with Node's own metrics. */
 export function createMetricsRegistry(service: string): Registry {
@@ -25,11 +26,11 @@ export function registerHttpMetrics(app: FastifyInstance, registry: Registry): v
   // found when another app of this process registered it already (one registry per process)
   const existing = registry.getSingleMetric("http_server_request_duration_seconds");
   const duration =
-    (existing as Histogram<"route" | "method" | "status"> | undefined) ??
-    new Histogram({
+    (existing as unknown as BucketHistogram<"route" | "method" | "status"> | undefined) ??
+    new BucketHistogram({
       name: "http_server_request_duration_seconds",
       help: "Duration of HTTP requests served, by route pattern, method and status",
-      labelNames: ["route", "method", "status"] as const,
+      labelNames: ["route", "method", "status"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });

@@ -17,10 +17,10 @@ import Fastify, {
 } from "fastify";
 import type { Redis } from "ioredis";
 import type pg from "pg";
-import type { Histogram } from "prom-client";
 import { sharedSecretKey } from "@/lib/auth/service-keys";
 import { errorBody } from "@/lib/contracts/errors";
 import { registerErrorHandling } from "@/lib/http/error-handler";
+import type { BucketHistogram } from "@/lib/observability/bucket-histogram";
 import { createMetricsRegistry, registerHttpMetrics } from "@/lib/observability/metrics";
 import { watchBreakerOverrides } from "@/lib/resilience/breaker-overrides";
 import { type BreakerSettings, CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
@@ -224,7 +224,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
   registerHttpMetrics(app, registry);
   const metrics = createGatewayMetrics(registry);
   const requestDuration = registry.getSingleMetric("http_server_request_duration_seconds") as
-    | Histogram<"route" | "method" | "status">
+    | BucketHistogram<"route" | "method" | "status">
     | undefined;
 
   const key = sharedSecretKey(settings.SERVICE_TOKEN_SECRET);

@@ -1,48 +1,42 @@
-import type { Histogram } from "prom-client";
+import type { BucketHistogram, HistogramSeries } from "@/lib/observability/bucket-histogram";
 
-type Child = { observe(value: number): void };
+/** The series of one upstream and traffic: by status code, and by failure reason. */
+type Outcomes = { byStatus: HistogramSeries[]; byReason: Map<string, HistogramSeries> };
 
 /**
- * `gateway_upstream_request_duration_seconds` with its labelled children looked up once per
- * (domain, side, traffic, outcome) and kept: prom-client hashes a label object on every
- * `observe({...})`, which the gateway would pay on every call.
+ * `gateway_upstream_request_duration_seconds` with its labelled series looked up once per
+ * (domain, side, traffic, outcome) and kept: a call's observation builds no string and hashes
+ * no label.
  */
 export class UpstreamCalls {
-  readonly #children = new Map<string, Map<string, Child>>();
+  /** By domain: legacy client calls, service client calls, shadow copies. */
+  readonly #byDomain = new Map<string, [Outcomes, Outcomes, Outcomes]>();
 
-  constructor(private readonly histogram: Histogram<"domain" | "side" | "traffic" | "outcome">) {}
+  constructor(
+    private readonly histogram: BucketHistogram<"domain" | "side" | "traffic" | "outcome">,
+  ) {}
 
   observe(
     domain: string,
-    side: string,
-    traffic: string,
+    side: "legacy" | "service",
+    traffic: "client" | "shadow",
     outcome: number | string,
     latencyMs: number,
   ): void {
-    const upstream = `${domain}:${side}:${traffic}`;
-    let byOutcome = this.#children.get(upstream);
-    if (!byOutcome) {
-      byOutcome = new Map();
-      this.#children.set(upstream, byOutcome);
+    let upstreams = this.#byDomain.get(domain);
+    if (!upstreams) {
+      const empty = (): Outcomes => ({ byStatus: [], byReason: new Map() });
+      upstreams = [empty(), empty(), empty()];
+      this.#byDomain.set(domain, upstreams);
     }
-    const label = typeof outcome === "number" ? statusText(outcome) : outcome;
-    let child = byOutcome.get(label);
-    if (!child) {
-      child = this.histogram.labels({ domain, side, traffic, outcome: label });
-      byOutcome.set(label, child);
+    const outcomes = upstreams[traffic === "shadow" ? 2 : side === "legacy" ? 0 : 1];
+    let series =
+      typeof outcome === "number" ? outcomes.byStatus[outcome] : outcomes.byReason.get(outcome);
+    if (!series) {
+      series = this.histogram.series({ domain, side, traffic, outcome: String(outcome) });
+      if (typeof outcome === "number") outcomes.byStatus[outcome] = series;
+      else outcomes.byReason.set(outcome, series);
     }
-    child.observe(latencyMs / 1000);
+    series.observe(latencyMs / 1000);
   }
-}
-
-const STATUS_TEXT: string[] = [];
-
-/** A status code's decimal text, made once per code. */
-function statusText(status: number): string {
-  let text = STATUS_TEXT[status];
-  if (text === undefined) {
-    text = String(status);
-    STATUS_TEXT[status] = text;
-  }
-  return text;
 }

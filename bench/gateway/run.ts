@@ -9,9 +9,10 @@
  *   (./bare-proxy.ts, no features); @fastify/http-proxy (./fastify-proxy.ts; skipped with a line
  *   when the package is not installed); the API gateway (services/api-gateway/main.ts) with
  *   every feature on (routing, service JWT, traceparent, X-Forwarded-*, breaker, rolling
- *   statistics, metrics) for a migrated domain, a canary domain (bucket hashed per request) and a
- *   shadow domain (mirror on, the mirror target healthy, parity recorded in Redis); the gateway
- *   with GATEWAY_WORKERS=2 (services/api-gateway/main.ts forks, ./cluster.ts).
+ *   statistics, metrics) for a migrated domain, a canary domain (bucket per user) and a shadow
+ *   domain (every request mirrored, the mirror target healthy, parity recorded in Redis); a
+ *   second gateway mirroring 10 % (GATEWAY_SHADOW_SAMPLE_PERCENT); the gateway with
+ *   GATEWAY_WORKERS=2 (services/api-gateway/main.ts forks, ./cluster.ts).
  * Then the same offered load, evenly paced (open loop) at a third of the gateway's maximum, for
  * the latency each proxy adds over direct; then good requests with and without a flood of bad
  * ones (./flood.ts: 404 unknown domain, 400 malformed path, 413 body declared over the limit).
@@ -56,6 +57,8 @@ const QUERY = "/v1/courses?page=1";
 const MODES = { learning: "migrated", identity: "canary", reputation: "shadow" } as const;
 const pathOf = (domain: string) => `/api/${domain}${QUERY}`;
 const FASTIFY_PROXY = "@fastify/http-proxy";
+/** The shadow row's second gateway mirrors this share of the requests. */
+const SAMPLED_SHADOW_PERCENT = 10;
 
 const GOALS = {
   bare: 0.8,
@@ -387,6 +390,17 @@ async function main(): Promise<void> {
     nodeArgs: [...GATEWAY_NODE_ARGS, "--import", "./bench/gateway/alloc-probe.ts"],
     env: { ...gatewayEnv, BENCH_ALLOC_FILE: allocFile },
   });
+  // the same gateway mirroring a tenth of the shadowed requests (GATEWAY_SHADOW_SAMPLE_PERCENT)
+  const sampledShadow = await startGateway(cleanups, {
+    label: "api-gateway shadow sampled",
+    entry: "services/api-gateway/main.ts",
+    nodeArgs: [],
+    env: {
+      ...gatewayEnv,
+      KEIKO_KEY_PREFIX: `${prefix}s10:`,
+      GATEWAY_SHADOW_SAMPLE_PERCENT: String(SAMPLED_SHADOW_PERCENT),
+    },
+  });
   const twoWorkerPrefix = `${prefix}w2:`;
   const gateway2 = await startGateway(cleanups, {
     label: "api-gateway x2",
@@ -397,8 +411,9 @@ async function main(): Promise<void> {
   });
   console.log(
     "  gateway: services/api-gateway/main.ts, 1 process and GATEWAY_WORKERS=2; learning migrated,\n" +
-      "  identity canary (weight 50, x-keiko-user hashed on every request), reputation shadow (mirror to the same\n" +
-      "  healthy upstream, parity recorded in Redis); production defaults otherwise (LOG_LEVEL=warn)",
+      "  identity canary (weight 50, one x-keiko-user: its bucket is remembered), reputation shadow (every\n" +
+      "  request mirrored to the same healthy upstream, parity recorded in Redis), and a third gateway\n" +
+      `  mirroring ${SAMPLED_SHADOW_PERCENT} % (GATEWAY_SHADOW_SAMPLE_PERCENT); production defaults otherwise (LOG_LEVEL=warn)`,
   );
   const bareAllocFile = path.join(scratch, "bare-alloc.jsonl");
   const bare = await startPortPrinter(
@@ -478,6 +493,12 @@ async function main(): Promise<void> {
   };
   const canary = gatewayTarget("gateway canary", "identity", ["identity", "legacy-runtime"]);
   const shadow = gatewayTarget("gateway shadow", "reputation", ["legacy-runtime"]);
+  const shadowSampled: Target = {
+    label: `gateway shadow ${SAMPLED_SHADOW_PERCENT} %`,
+    url: `${sampledShadow.url}${pathOf("reputation")}`,
+    proxy: () => (sampledShadow.done ? [] : [sampledShadow.pid]),
+    answeredBy: ["legacy-runtime"],
+  };
   const twoWorkers: Target = {
     label: "gateway 2 workers",
     url: `${gateway2.url}${pathOf("learning")}`,
@@ -492,6 +513,7 @@ async function main(): Promise<void> {
     migrated,
     canary,
     shadow,
+    shadowSampled,
     twoWorkers,
   ];
   for (const note of await preflight(targets, upstreamUrl)) console.log(`  checked: ${note}`);
@@ -524,6 +546,12 @@ async function main(): Promise<void> {
     );
   ratio("gateway canary ÷ gateway migrated", rps(canary), rps(migrated), GOALS.modes);
   ratio("gateway shadow ÷ gateway migrated", rps(shadow), rps(migrated), GOALS.modes);
+  ratio(
+    `gateway shadow ${SAMPLED_SHADOW_PERCENT} % mirrored ÷ gateway migrated`,
+    rps(shadowSampled),
+    rps(migrated),
+    GOALS.modes,
+  );
   console.log(
     `  ${"gateway 2 workers ÷ gateway 1 worker".padEnd(44)} ${fmt(rps(twoWorkers) / rps(migrated))}`,
   );

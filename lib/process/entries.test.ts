@@ -88,9 +88,28 @@ describe("services/learning/consume.ts", () => {
     const exit = await consumer.exited;
     expect(exit.code).toBe(0);
     expect(exit.at - signalled).toBeLessThan(10_000);
-    expect(consumer.output()).toMatch(
-      /stopping: readiness is 503[\s\S]*finishing the current handler[\s\S]*"stopped"/,
-    );
+    // in this order by their times (the lines themselves once came out of order on stdout)
+    const at = timesOf(consumer.output());
+    const stopping = at("stopping: readiness is 503");
+    const finishing = at("finishing the current handler");
+    const stopped = at("stopped");
+    expect(stopping).toBeLessThanOrEqual(finishing);
+    expect(finishing).toBeLessThanOrEqual(stopped);
     expect(await statusOf(`${admin}/healthz`)).toBe(0);
   }, 120_000);
 });
+
+/** The `time` of the first JSON log line with each message (NaN when there is none). */
+function timesOf(output: string): (message: string) => number {
+  const times = new Map<string, number>();
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const { msg, time } = JSON.parse(line) as { msg?: string; time?: number };
+      if (msg !== undefined && time !== undefined && !times.has(msg)) times.set(msg, time);
+    } catch {
+      // not a log line
+    }
+  }
+  return (message) => times.get(message) ?? Number.NaN;
+}

@@ -235,23 +235,19 @@ export class UnforwardableHeaderError extends HttpError {
  */
 export function clientResponseHeaderList(raw: readonly string[], keepLength: boolean): string[] {
   let named: Set<string> | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === 10 && name.toLowerCase() === "connection") {
-      for (const token of (raw[i + 1] as string).split(",")) {
-        const trimmed = token.trim().toLowerCase();
-        if (trimmed === "") continue;
-        named ??= new Set();
-        named.add(trimmed);
-      }
-    }
-  }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const lower = (raw[i] as string).toLowerCase();
+    if (lower === "connection") named = addConnectionTokens(raw[i + 1] as string, named);
     if (HOP_BY_HOP.has(lower) || lower.startsWith(PROXY_PREFIX) || internal(lower)) continue;
-    if (named?.has(lower) || (!keepLength && lower === "content-length")) continue;
+    if (!keepLength && lower === "content-length") continue;
     out.push(lower, raw[i + 1] as string);
   }
-  return out;
+  // what a Connection header names is hop-by-hop too (rare: the list is filtered again)
+  if (named === null) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!named.has(out[i] as string)) kept.push(out[i] as string, out[i + 1] as string);
+  }
+  return kept;
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyBaseLogger } from "fastify";
-import type { Histogram } from "prom-client";
 import type { Dispatcher } from "undici";
 import type { ServiceVerificationKey } from "@/lib/auth/service-keys";
 import { errorBody } from "@/lib/contracts/errors";
@@ -8,6 +7,7 @@ import { LEGACY_EFFECTS_HEADER } from "@/lib/data-sync/placement";
 import { bearerHeader } from "@/lib/http/bearer-token";
 import { HttpError } from "@/lib/http/http-error";
 import { SHADOW_HEADER } from "@/lib/http/shadow-request";
+import type { BucketHistogram, HistogramSeries } from "@/lib/observability/bucket-histogram";
 import {
   type CircuitBreakerRegistry,
   REJECTED,
@@ -106,7 +106,7 @@ export type ProxyDeps = {
   /** Largest request body (413 above). */
   bodyLimitBytes: number;
   /** `http_server_request_duration_seconds`, recorded for the proxied path too. */
-  requestDuration?: Histogram<"route" | "method" | "status">;
+  requestDuration?: BucketHistogram<"route" | "method" | "status">;
 };
 
 /** `legacy-runtime` or the domain: the audience of the call's token and the name in errors. */
@@ -322,8 +322,9 @@ export class GatewayProxy {
     started: number,
   ): void {
     if (error instanceof HttpError) {
-      // a body over the limit is not read to its end: the connection ends with the answer
-      this.#sendError(request, response, started, error, error.status === 413);
+      // a body over the limit that is not being drained ends the connection with the answer
+      const close = error.status === 413 && !(error instanceof DrainedBodyError);
+      this.#sendError(request, response, started, error, close);
       return;
     }
     this.deps.logger?.error({ err: error, url: request.url }, "request failed");
@@ -566,8 +567,9 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
       length += chunk.length;
       if (length > limit) {
         request.off("data", onData);
-        request.pause();
-        reject(tooLarge(limit));
+        chunks.length = 0;
+        discardRest(request, limit);
+        reject(new DrainedBodyError(limit));
         return;
       }
       chunks.push(chunk);
@@ -580,6 +582,43 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** A body found over the limit while reading it (no length declared): its rest is drained. */
+class DrainedBodyError extends HttpError {
+  constructor(limit: number) {
+    const { code, message } = tooLarge(limit);
+    super(code, message);
+  }
+}
+
+/** How much more of a refused body is read and dropped before the cut: 4 × the limit, ≥ 16 MiB. */
+const LINGER_FACTOR = 4;
+const LINGER_MIN_BYTES = 16 * 1024 * 1024;
+const LINGER_MS = 2_000;
+
+/**
+ * Reads and drops the rest of a body refused with 413 while the answer goes out, so a client
+ * still writing it reads the answer instead of a reset (a close with unread data sends RST,
+ * which can wipe the answer from the client's buffer; nginx lingers the same way). The
+ * connection stays usable once the body ends; past the linger allowance or LINGER_MS it is cut.
+ */
+function discardRest(request: IncomingMessage, limit: number): void {
+  const allowance = Math.max(LINGER_FACTOR * limit, LINGER_MIN_BYTES);
+  let dropped = 0;
+  const cut = () => request.socket.destroy();
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  request.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > allowance) {
+      clearTimeout(timer);
+      cut();
+    }
+  });
+  request.once("end", () => clearTimeout(timer));
+  request.once("close", () => clearTimeout(timer));
+  request.resume();
+}
+
 function hasName(list: readonly string[], name: string): boolean {
   for (let i = 0; i < list.length; i += 2) if (list[i] === name) return true;
   return false;
@@ -590,17 +629,22 @@ function hasName(list: readonly string[], name: string): boolean {
  * records it for the gateway's own endpoints; one labelled child per method and status.
  */
 class RequestDurations {
-  readonly #children = new Map<string, { observe(value: number): void }>();
+  /** By method, then by status code. */
+  readonly #children = new Map<string, HistogramSeries[]>();
 
-  constructor(private readonly histogram?: Histogram<"route" | "method" | "status">) {}
+  constructor(private readonly histogram?: BucketHistogram<"route" | "method" | "status">) {}
 
   observe(method: string, status: number, started: number): void {
     if (!this.histogram) return;
-    const key = `${method} ${status}`;
-    let child = this.#children.get(key);
+    let byStatus = this.#children.get(method);
+    if (!byStatus) {
+      byStatus = [];
+      this.#children.set(method, byStatus);
+    }
+    let child = byStatus[status];
     if (!child) {
-      child = this.histogram.labels({ route: "/*", method, status: String(status) });
-      this.#children.set(key, child);
+      child = this.histogram.series({ route: "/*", method, status: String(status) });
+      byStatus[status] = child;
     }
     child.observe((performance.now() - started) / 1000);
   }

@@ -11,6 +11,12 @@ export type RequestTarget = {
 const MAX_TARGET_LENGTH = 8_192;
 const PERCENT = /%(?![0-9A-Fa-f]{2})/;
 const CONTROL = /\p{Cc}/u;
+/**
+ * A path every check below passes without decoding: non-empty segments (the last may be empty)
+ * of characters that are not `%`, `\\`, `#` or a control character (\p{Cc}).
+ */
+const PLAIN_PATH = /^(?:\/[^/%\\#\p{Cc}]+)*\/?$/u;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 function refuse(reason: string): never {
   throw new HttpError("bad_request", `malformed request path: ${reason}`);
@@ -26,6 +32,15 @@ export function parseRequestTarget(raw: string | undefined): RequestTarget {
   if (raw.length > MAX_TARGET_LENGTH) refuse(`it is longer than ${MAX_TARGET_LENGTH} characters`);
   const queryAt = raw.indexOf("?");
   const pathname = queryAt === -1 ? raw : raw.slice(0, queryAt);
+  // the common target, with nothing encoded: one regular expression instead of a decode per segment
+  if (!raw.includes("%") && PLAIN_PATH.test(pathname) && !DOT_SEGMENT.test(pathname)) {
+    return { raw, pathname };
+  }
+  return decodedRequestTarget(raw, pathname);
+}
+
+/** parseRequestTarget's checks segment by segment, decoded: what its fast path must agree with. */
+export function decodedRequestTarget(raw: string, pathname: string): RequestTarget {
   if (PERCENT.test(raw)) refuse("bad percent-encoding");
   if (pathname.includes("#")) refuse("a fragment is not sent to a server");
   const segments = pathname.slice(1).split("/");

@@ -247,6 +247,27 @@ describe("the gateway's trust boundary", () => {
     expect(breakerStates()).toEqual(["closed", "closed", "closed", "closed"]);
   });
 
+  it("answers a streamed body over the limit with a 413 the client reads, not a reset", async () => {
+    // 2 MB, chunked (no length to refuse it from): the gateway finds it too large after 4 KB,
+    // answers while the client still writes, and reads the rest so the answer is not wiped
+    const big = "x".repeat(2 * 1024 * 1024);
+    const upstreamCalls = received();
+    for (let i = 0; i < 5; i++) {
+      const answer = await rawHttpExchange(gateway.baseUrl, {
+        head: head("POST", "/api/identity/v1/users", [
+          "Content-Type: application/json",
+          "Transfer-Encoding: chunked",
+        ]),
+        body: `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+      });
+      expect(answer.status).toBe(413);
+      expectGatewayError(answer, 413);
+      // the rest is read, not left unread on a closing connection (which would reset it)
+      expect(answer.headers.connection).not.toBe("close");
+    }
+    expect(received()).toBe(upstreamCalls);
+  });
+
   it("owns every hop-by-hop and internal header: none a client sends reaches an upstream", async () => {
     const body = JSON.stringify({ title: "headers" });
     const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\nX-Checksum: 1\r\n\r\n`;

@@ -47,6 +47,8 @@ function internal(name: string): boolean {
 
 /** The tokens of a Connection header value, lower case, added to `named`. */
 function addConnectionTokens(value: string, named: Set<string> | null): Set<string> | null {
+  // what nearly every Connection header says: nothing beyond the fixed hop-by-hop list
+  if (value === "keep-alive" || value === "close") return named;
   for (const token of value.split(",")) {
     const trimmed = token.trim().toLowerCase();
     if (trimmed === "" || HOP_BY_HOP.has(trimmed)) continue;

@@ -51,8 +51,22 @@ export class Upstreams {
     };
   }
 
+  /** The pool of each base URL object (route snapshots are immutable), by side. */
+  readonly #byUrl: Record<Side, WeakMap<URL, Pool>> = {
+    legacy: new WeakMap(),
+    service: new WeakMap(),
+  };
+
   /** The pool for `side`'s upstream at `url`'s origin. */
   pool(side: Side, url: URL): Pool {
+    const known = this.#byUrl[side].get(url);
+    if (known !== undefined && !known.closed && !known.destroyed) return known;
+    const pool = this.#poolOf(side, url);
+    this.#byUrl[side].set(url, pool);
+    return pool;
+  }
+
+  #poolOf(side: Side, url: URL): Pool {
     const key = `${side}|${url.origin}`;
     const retiring = this.#retiring.get(key);
     if (retiring) {

@@ -273,6 +273,56 @@ describe("the data sync between legacy and the services", () => {
     expect(conflicts).toEqual([{ winner: "service", lost: "legacy wrote first" }]);
   });
 
+  it("judges two writes of one row in the same millisecond by their microseconds, and a true tie the same way in both directions", async () => {
+    const capturedAt = async (id: string, legacyAt: string, serviceAt: string) => {
+      const key = JSON.stringify({ id });
+      await fx.legacy.query(
+        "update sync_changes set captured_at = $2 where table_name = 'users' and row_key = $1::jsonb",
+        [key, legacyAt],
+      );
+      await fx
+        .service("identity")
+        .query(
+          "update sync_changes set captured_at = $2 where table_name = 'users' and row_key = $1::jsonb",
+          [key, serviceAt],
+        );
+    };
+    const writeBoth = async (id: string) => {
+      await fx.legacy.query("update users set display_name = 'legacy' where id = $1", [id]);
+      await fx
+        .service("identity")
+        .query("update users set display_name = 'service' where id = $1", [id]);
+    };
+    const names = async (id: string) => {
+      const { rows } = await fx.legacy.query("select display_name from users where id = $1", [id]);
+      return [rows[0].display_name, (await serviceUser(id)).display_name];
+    };
+
+    // the service wrote 500 µs later, in the same millisecond: the service's write wins
+    const later = await insertLegacyUser();
+    await fx.settle();
+    await writeBoth(later);
+    await capturedAt(later, "2026-12-06 12:00:00.123400+00", "2026-12-06 12:00:00.123900+00");
+    await fx.settle();
+    expect(await names(later)).toEqual(["service", "service"]);
+
+    // the legacy write later in the same millisecond: legacy's wins
+    const earlier = await insertLegacyUser();
+    await fx.settle();
+    await writeBoth(earlier);
+    await capturedAt(earlier, "2026-12-06 12:00:00.123900+00", "2026-12-06 12:00:00.123400+00");
+    await fx.settle();
+    expect(await names(earlier)).toEqual(["legacy", "legacy"]);
+
+    // the same microsecond: the service's, whichever direction runs first
+    const tie = await insertLegacyUser();
+    await fx.settle();
+    await writeBoth(tie);
+    await capturedAt(tie, "2026-12-06 12:00:00.123456+00", "2026-12-06 12:00:00.123456+00");
+    await fx.settle();
+    expect(await names(tie)).toEqual(["service", "service"]);
+  });
+
   it("never overwrites a client write that lands while the sync is applying the same row", async () => {
     const id = await insertLegacyUser();
     await fx.settle();

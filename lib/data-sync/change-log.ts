@@ -14,6 +14,11 @@ export type CapturedChange = {
   rowImage: SqlRow | null;
   origin: string;
   capturedAt: Date;
+  /**
+   * When it was captured, in microseconds since the epoch (exact below 2^53): a Date keeps only
+   * milliseconds, and two writes of one row on the two sides can fall in the same millisecond.
+   */
+  capturedMicros: number;
 };
 
 type ChangeRecord = {
@@ -24,6 +29,7 @@ type ChangeRecord = {
   row_image: SqlRow | null;
   origin: string;
   captured_at: Date;
+  captured_us: string;
 };
 
 function toChange(row: ChangeRecord): CapturedChange {
@@ -35,8 +41,13 @@ function toChange(row: ChangeRecord): CapturedChange {
     rowImage: row.row_image,
     origin: row.origin,
     capturedAt: row.captured_at,
+    capturedMicros: Number(row.captured_us),
   };
 }
+
+/** A change's columns as toChange reads them. */
+const CHANGE_COLUMNS = `id, table_name, op, row_key, row_image, origin, captured_at,
+  (extract(epoch from captured_at) * 1000000)::bigint as captured_us`;
 
 /** Only changes of transactions that can no longer commit: every one below the oldest running. */
 const COMMITTED = "xid < pg_snapshot_xmin(pg_current_snapshot())";
@@ -51,7 +62,7 @@ export async function readCommittedChanges(
   limit: number,
 ): Promise<CapturedChange[]> {
   const { rows } = await db.query<ChangeRecord>(
-    `select id, table_name, op, row_key, row_image, origin, captured_at
+    `select ${CHANGE_COLUMNS}
        from sync_changes
       where table_name = any($1::text[]) and ${COMMITTED}
       order by id
@@ -113,7 +124,7 @@ export async function pendingChangesFor(
 ): Promise<CapturedChange[]> {
   if (keys.length === 0) return [];
   const { rows } = await db.query<ChangeRecord>(
-    `select id, table_name, op, row_key, row_image, origin, captured_at
+    `select ${CHANGE_COLUMNS}
        from sync_changes
       where table_name = $1 and row_key = any($2::jsonb[]) and ${COMMITTED}
       order by id`,

@@ -171,7 +171,7 @@ async function settleConflicts(
         kept.push(p);
         continue;
       }
-      const incomingWins = p.change.capturedAt.getTime() >= theirs.capturedAt.getTime();
+      const incomingWins = laterCapture(p.change, ends.sourceName, theirs);
       const ours: SqlRow | null = p.change.rowImage;
       await recordConflict(sides.control, {
         domain: sides.translator.domain,
@@ -197,6 +197,23 @@ async function settleConflicts(
     }
   }
   return { kept, supersededOnTarget, seenOnTarget };
+}
+
+/**
+ * Whether `incoming` (from `source`) is the later of two captures of one row, to the
+ * microsecond. Two captures in the same microsecond go to the service's, whichever direction
+ * judges them, so both directions agree (the incoming change used to win a tie, and with
+ * millisecond times both sides could converge on the earlier write).
+ */
+function laterCapture(
+  incoming: CapturedChange,
+  source: "legacy" | "service",
+  theirs: CapturedChange,
+): boolean {
+  if (incoming.capturedMicros !== theirs.capturedMicros) {
+    return incoming.capturedMicros > theirs.capturedMicros;
+  }
+  return source === "service";
 }
 
 /**

@@ -40,6 +40,7 @@ describe("a histogram for hot paths", () => {
     expect(bucketed.series({ domain: "learning", outcome: "200" })).toBe(kept);
     kept.observe(0.005);
     ours.resetMetrics();
+    expect(await ours.metrics()).not.toContain("demo_duration_seconds_count{");
     kept.observe(0.05);
     const text = await ours.metrics();
     expect(text).toContain(
@@ -58,8 +59,13 @@ describe("a histogram for hot paths", () => {
     const kept = bucketed.series({ domain: "learning", outcome: "200" });
     kept.observe(Number.NaN);
     kept.observe(Number.POSITIVE_INFINITY);
-    expect(await ours.metrics()).toContain(
-      'demo_duration_seconds_count{service="demo",domain="learning",outcome="200"} 0',
+    kept.observe(0.5);
+    const text = await ours.metrics();
+    expect(text).toContain(
+      'demo_duration_seconds_count{service="demo",domain="learning",outcome="200"} 1',
+    );
+    expect(text).toContain(
+      'demo_duration_seconds_sum{service="demo",domain="learning",outcome="200"} 0.5',
     );
   });
 });

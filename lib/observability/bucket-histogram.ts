@@ -114,7 +114,7 @@ export class BucketHistogram<L extends string> {
     this.series(labels).observe(value);
   }
 
-  /** Zeroes every series (the series kept by callers stay valid). */
+  /** Zeroes every series, which stop showing until observed again (kept series stay valid). */
   reset(): void {
     for (const series of this.#series.values()) series.zero();
   }
@@ -124,6 +124,8 @@ export class BucketHistogram<L extends string> {
     const bucket = `${this.name}_bucket`;
     const values: Value[] = [];
     for (const series of this.#series.values()) {
+      // as prom-client's: a series shows from its first observation (again after a reset)
+      if (series.count === 0) continue;
       let cumulative = 0;
       this.#bounds.forEach((bound, i) => {
         cumulative += series.counts[i] as number;

@@ -121,6 +121,8 @@ export class UpstreamBreaker {
   private currentSince: number;
   /** Changes with every state: a ticket of an earlier state settles nothing. */
   private generation = 1;
+  /** Half-open: the one probe is out. */
+  private probing = false;
 
   constructor(
     readonly domain: DomainName,
@@ -167,10 +169,14 @@ export class UpstreamBreaker {
    */
   admit(): number {
     if (this.forcedMode === "closed") return UNGUARDED;
-    if (this.forcedMode === "open" || this.currentState === "half-open") return REJECTED;
+    if (this.forcedMode === "open") return REJECTED;
     if (this.currentState === "open") {
       if (this.now() - this.currentSince < this.settings.halfOpenAfterMs) return REJECTED;
       this.enter("half-open");
+    }
+    if (this.currentState === "half-open") {
+      if (this.probing) return REJECTED;
+      this.probing = true;
     }
     return this.generation;
   }
@@ -182,10 +188,12 @@ export class UpstreamBreaker {
   settle(ticket: number, failed: boolean | null): void {
     if (ticket !== this.generation) return;
     if (this.currentState === "half-open") {
+      this.probing = false;
       if (failed === null) {
-        // no probe happened: the next call may probe at once
-        this.enter("open", this.now() - this.settings.halfOpenAfterMs);
-      } else if (failed) {
+        // no probe happened: still half-open, the next call is the probe
+        return;
+      }
+      if (failed) {
         this.counter.failure(CircuitState.HalfOpen);
         this.enter("open");
       } else {
@@ -245,6 +253,7 @@ export class UpstreamBreaker {
 
   private enter(next: BreakerState, since = this.now()): void {
     this.generation += 1;
+    this.probing = false;
     const from = this.currentState;
     if (next === from) return;
     this.currentSince = since;
@@ -309,7 +318,13 @@ export class CircuitBreakerRegistry {
         side,
         settings,
         (event) => {
-          for (const listener of this.listeners) listener(event);
+          for (const listener of this.listeners) {
+            try {
+              listener(event);
+            } catch {
+              // a listener's fault must not leave a breaker between two states
+            }
+          }
         },
         this.options.now,
       );

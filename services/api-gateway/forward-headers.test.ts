@@ -50,9 +50,32 @@ describe("forwarded headers", () => {
         "set-cookie": ["a=1", "b=2"],
       }),
     ).toEqual({ "content-type": "application/json", "set-cookie": "b=2" });
-    // a repeated end-to-end header is forwarded as often as it was sent
-    const { forwarded } = readClientHeaders(raw({ cookie: ["a=1", "b=2"] }));
-    expect(forwarded).toEqual(["cookie", "a=1", "cookie", "b=2"]);
+    // a repeated header reaches the upstream as Node reads it: a list as sent, a single-value
+    // field once (the first), cookies on one line
+    const { forwarded } = readClientHeaders([
+      "Accept",
+      "text/html",
+      "Content-Type",
+      "application/json",
+      "Cookie",
+      "a=1",
+      "accept",
+      "application/json",
+      "content-type",
+      "text/plain",
+      "cookie",
+      "b=2",
+    ]);
+    expect(forwarded).toEqual([
+      "accept",
+      "text/html",
+      "content-type",
+      "application/json",
+      "cookie",
+      "a=1; b=2",
+      "accept",
+      "application/json",
+    ]);
   });
 
   it("replace what the gateway owns and append the client to X-Forwarded-For", () => {

@@ -89,6 +89,29 @@ export type ClientHeaders = {
   problem: HttpError | null;
 };
 
+/**
+ * Single-value fields of which Node's parser keeps the first when a client repeats them (its
+ * IncomingMessage.headers): every upstream, in whatever language, reads one value, as before.
+ * Other repeated fields are lists (RFC 9110 §5.3) and go as sent; Cookie lines are joined with
+ * `; ` (RFC 6265 §5.4).
+ */
+const FIRST_ONLY = new Set([
+  "content-type",
+  "user-agent",
+  "referer",
+  "if-modified-since",
+  "if-unmodified-since",
+  "from",
+  "location",
+  "max-forwards",
+  "retry-after",
+  "etag",
+  "last-modified",
+  "server",
+  "age",
+  "expires",
+]);
+
 /** Internal headers the gateway reads; each may be sent once. */
 const SINGLE = new Set([USER_HEADER, FORCE_SIDE_HEADER, OPERATOR_TOKEN_HEADER]);
 
@@ -121,6 +144,8 @@ export function readClientHeaders(raw: readonly string[]): ClientHeaders {
     problem: null,
   };
   let traceparents = 0;
+  let firstSeen: Set<string> | null = null;
+  let cookieAt = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = (raw[i] as string).toLowerCase();
     const value = raw[i + 1] as string;
@@ -158,6 +183,18 @@ export function readClientHeaders(raw: readonly string[]): ClientHeaders {
     if (FORBIDDEN_VALUE_CHAR.test(value)) {
       headers.problem ??= new UnforwardableHeaderError(lower);
       continue;
+    }
+    // a repeated header reaches the upstream as Node would have read it: one value
+    if (FIRST_ONLY.has(lower)) {
+      if (firstSeen?.has(lower)) continue;
+      firstSeen ??= new Set();
+      firstSeen.add(lower);
+    } else if (lower === "cookie") {
+      if (cookieAt >= 0) {
+        headers.forwarded[cookieAt + 1] += `; ${value}`;
+        continue;
+      }
+      cookieAt = headers.forwarded.length;
     }
     headers.forwarded.push(lower, value);
   }
@@ -212,7 +249,7 @@ export function upstreamHeaders(client: ClientHeaders, own: GatewayHeaders): str
     "x-forwarded-proto",
     own.protocol,
   );
-  if (client.host !== undefined) headers.push("x-forwarded-host", client.host);
+  if (client.host) headers.push("x-forwarded-host", client.host);
   headers.push("authorization", own.authorization, "traceparent", own.traceparent);
   return headers;
 }

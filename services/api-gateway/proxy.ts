@@ -167,10 +167,9 @@ export class GatewayProxy {
       const { forward, plan } = exchange;
       const body = hasBody(forward.method, forward.headers);
       if (body || forward.headers.forceSide !== undefined) {
-        this.#prepare(exchange, body).then(
-          (ready) => ready && this.sendSide(exchange.route, exchange.plan.side, forward, exchange),
-          (error: unknown) => this.answerError(request, response, error, started),
-        );
+        this.#prepare(exchange, body)
+          .then(() => this.sendSide(exchange.route, exchange.plan.side, forward, exchange))
+          .catch((error: unknown) => this.answerError(request, response, error, started));
         return;
       }
       this.sendSide(exchange.route, plan.side, forward, exchange);
@@ -231,7 +230,7 @@ export class GatewayProxy {
   }
 
   /** The awaited part of a request that has one: the operator's force, the body. */
-  async #prepare(exchange: ClientExchange, body: boolean): Promise<boolean> {
+  async #prepare(exchange: ClientExchange, body: boolean): Promise<void> {
     const { forward } = exchange;
     const forced = await forcedSide(
       forward.headers.forceSide,
@@ -240,7 +239,6 @@ export class GatewayProxy {
     );
     if (forced) exchange.plan = { side: forced, mirror: false, forced: true };
     if (body) forward.body = await readBody(exchange.request, this.deps.bodyLimitBytes);
-    return true;
   }
 
   /** The client's answer once its side call is over, or the fallback to legacy first. */
@@ -347,13 +345,17 @@ export class GatewayProxy {
       this.#dispatch(route, side, forward, bearer, sink);
       return;
     }
-    this.deps.tokens.tokenFor(audience, route.name).then(
-      (token) => this.#dispatch(route, side, forward, bearerHeader(token), sink),
-      (error: unknown) => {
-        this.deps.logger?.error({ err: error, domain: route.name, side }, "cannot sign a token");
-        sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
-      },
-    );
+    this.deps.tokens
+      .tokenFor(audience, route.name)
+      .then((token) => bearerHeader(token))
+      .then(
+        (bearer) => this.#dispatch(route, side, forward, bearer, sink),
+        (error: unknown) => {
+          this.deps.logger?.error({ err: error, domain: route.name, side }, "cannot sign a token");
+          sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
+        },
+      )
+      .catch((error: unknown) => this.reportBookingError(error, route, side));
   }
 
   #dispatch(
@@ -363,17 +365,7 @@ export class GatewayProxy {
     authorization: string,
     sink: SideCallSink,
   ): void {
-    const breaker = this.#breakerOf(route, side);
-    const ticket = breaker.admit();
-    if (ticket === REJECTED) {
-      // A short-circuited call is an error of that upstream (Hystrix counts it so): slo-guard
-      // must see an outage the breaker hides from the clients.
-      const rejection = breaker.rejection();
-      this.deps.stats.record(statsKey(route, side, forward), null, true);
-      this.deps.metrics.rejections.inc({ domain: route.name, side });
-      sink.sideCallDone({ kind: "rejected", side, state: rejection.state });
-      return;
-    }
+    // built before the breaker is asked: nothing between admit() and undici may throw
     const headers = upstreamHeaders(forward.headers, {
       clientIp: forward.clientIp,
       protocol: forward.protocol,
@@ -388,18 +380,30 @@ export class GatewayProxy {
       if (effects !== "") headers.push(LEGACY_EFFECTS_HEADER, effects);
     }
     const base = upstreamBase(route, side);
+    const request = {
+      method: forward.method,
+      path: `${basePath(base)}${forward.target.raw}`,
+      headers,
+      body: forward.body,
+    };
+    const breaker = this.#breakerOf(route, side);
+    const ticket = breaker.admit();
+    if (ticket === REJECTED) {
+      // A short-circuited call is an error of that upstream (Hystrix counts it so): slo-guard
+      // must see an outage the breaker hides from the clients.
+      const rejection = breaker.rejection();
+      this.deps.stats.record(statsKey(route, side, forward), null, true);
+      this.deps.metrics.rejections.inc({ domain: route.name, side });
+      sink.sideCallDone({ kind: "rejected", side, state: rejection.state });
+      return;
+    }
     const call = new ProxiedCall(this, route, side, forward, breaker, ticket, sink);
-    this.deps.upstreams.dispatch(
-      side,
-      base,
-      {
-        method: forward.method,
-        path: `${basePath(base)}${forward.target.raw}`,
-        headers,
-        body: forward.body,
-      },
-      call,
-    );
+    try {
+      this.deps.upstreams.dispatch(side, base, request, call);
+    } catch (error) {
+      // the gateway's own fault (no pool for it): reported once, the breaker's ticket returned
+      call.abandon(error);
+    }
   }
 
   #breakerOf(route: DomainRoute, side: Side): UpstreamBreaker {
@@ -412,6 +416,11 @@ export class GatewayProxy {
       this.#breakers.set(route.name, pair);
     }
     return pair[side];
+  }
+
+  /** Logs what went wrong while booking a call (the client gets a plain 500). */
+  reportBookingError(error: unknown, route: DomainRoute, side: Side): void {
+    this.deps.logger?.error({ err: error, domain: route.name, side }, "booking a call failed");
   }
 
   /** Books a side call that got an answer (any status): breaker, statistics, metrics. */
@@ -503,11 +512,37 @@ class ProxiedCall extends BufferingCall {
   }
 
   protected answered(answer: UpstreamAnswer): void {
-    this.sink.sideCallDone(this.proxy.answered(this, answer));
+    this.sink.sideCallDone(this.#booked(() => this.proxy.answered(this, answer)));
   }
 
   protected failed(error: unknown): void {
-    this.sink.sideCallDone(this.proxy.failedCall(this, error));
+    this.sink.sideCallDone(this.#booked(() => this.proxy.failedCall(this, error)));
+  }
+
+  /** A dispatch that threw before undici took the call: nothing was sent, nothing counted. */
+  abandon(error: unknown): void {
+    this.breaker.settle(this.ticket, null);
+    this.proxy.reportBookingError(error, this.route, this.side);
+    this.sink.sideCallDone({
+      kind: "refused",
+      side: this.side,
+      status: 500,
+      message: UNSENDABLE_MESSAGE,
+    });
+  }
+
+  /**
+   * The booking's result; if booking throws (a metric, a listener), the sink still gets an
+   * answer and nothing is thrown back into undici's parser.
+   */
+  #booked(book: () => SideCall): SideCall {
+    try {
+      return book();
+    } catch (error) {
+      this.breaker.settle(this.ticket, null);
+      this.proxy.reportBookingError(error, this.route, this.side);
+      return { kind: "refused", side: this.side, status: 500, message: UNSENDABLE_MESSAGE };
+    }
   }
 }
 

@@ -99,8 +99,9 @@ export class Upstreams {
    * whole (clean 502/504, shadow parity).
    */
   dispatch(side: Side, base: URL, request: UpstreamRequest, call: BufferingCall): void {
+    const pool = this.pool(side, base);
     call.begin(this.#deadlines[side]);
-    this.pool(side, base).dispatch(
+    pool.dispatch(
       { method: request.method, path: request.path, headers: request.headers, body: request.body },
       call,
     );

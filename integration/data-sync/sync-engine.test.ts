@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSyncFixture, type SyncFixture } from "./sync-fixture";
 
@@ -275,17 +276,16 @@ describe("the data sync between legacy and the services", () => {
 
   it("judges two writes of one row in the same millisecond by their microseconds, and a true tie the same way in both directions", async () => {
     const capturedAt = async (id: string, legacyAt: string, serviceAt: string) => {
-      const key = JSON.stringify({ id });
-      await fx.legacy.query(
-        "update sync_changes set captured_at = $2 where table_name = 'users' and row_key = $1::jsonb",
-        [key, legacyAt],
-      );
-      await fx
-        .service("identity")
-        .query(
+      const sides: Array<[pg.Pool, string]> = [
+        [fx.legacy, legacyAt],
+        [fx.service("identity"), serviceAt],
+      ];
+      for (const [pool, at] of sides) {
+        await pool.query(
           "update sync_changes set captured_at = $2 where table_name = 'users' and row_key = $1::jsonb",
-          [key, serviceAt],
+          [JSON.stringify({ id }), at],
         );
+      }
     };
     const writeBoth = async (id: string) => {
       await fx.legacy.query("update users set display_name = 'legacy' where id = $1", [id]);

@@ -1,11 +1,34 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { Deadlines, PromisedCall, UpstreamTimeoutError } from "./upstream-call";
+import {
+  BufferingCall,
+  Deadlines,
+  type UpstreamAnswer,
+  UpstreamTimeoutError,
+} from "./upstream-call";
+
+/** A call that hands its answer or error to two callbacks. */
+class CallbackCall extends BufferingCall {
+  constructor(
+    private readonly onAnswer: (answer: UpstreamAnswer) => void,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
+    super();
+  }
+
+  protected answered(answer: UpstreamAnswer): void {
+    this.onAnswer(answer);
+  }
+
+  protected failed(error: unknown): void {
+    this.onFailure(error);
+  }
+}
 
 /** A call started against `deadlines`, with what became of it. */
 function started(deadlines: Deadlines) {
   const outcome: { value: string } = { value: "pending" };
-  const call = new PromisedCall(
+  const call = new CallbackCall(
     () => {
       outcome.value = "answered";
     },

@@ -178,21 +178,3 @@ export abstract class BufferingCall implements Dispatcher.DispatchHandler {
     this.failed(error);
   }
 }
-
-/** A call whose answer is a promise (the shadow mirror, tests). */
-export class PromisedCall extends BufferingCall {
-  constructor(
-    private readonly resolve: (answer: UpstreamAnswer) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {
-    super();
-  }
-
-  protected answered(answer: UpstreamAnswer): void {
-    this.resolve(answer);
-  }
-
-  protected failed(error: unknown): void {
-    this.reject(error);
-  }
-}

@@ -1,11 +1,5 @@
 import { type Dispatcher, Pool } from "undici";
-import {
-  type BufferingCall,
-  Deadlines,
-  PromisedCall,
-  type UpstreamAnswer,
-  UpstreamTimeoutError,
-} from "./upstream-call";
+import { type BufferingCall, Deadlines, UpstreamTimeoutError } from "./upstream-call";
 
 export { BufferingCall, type UpstreamAnswer, UpstreamTimeoutError } from "./upstream-call";
 
@@ -105,13 +99,6 @@ export class Upstreams {
       { method: request.method, path: request.path, headers: request.headers, body: request.body },
       call,
     );
-  }
-
-  /** dispatch() as a promise of the whole answer. */
-  call(side: Side, base: URL, request: UpstreamRequest): Promise<UpstreamAnswer> {
-    return new Promise<UpstreamAnswer>((resolve, reject) => {
-      this.dispatch(side, base, request, new PromisedCall(resolve, reject));
-    });
   }
 
   /** Retires the pools of origins the table no longer names. */

@@ -342,20 +342,36 @@ export class GatewayProxy {
     const audience = upstreamName(route, side);
     const bearer = this.deps.tokens.cachedBearer(audience, route.name);
     if (bearer !== undefined) {
-      this.#dispatch(route, side, forward, bearer, sink);
+      this.#dispatchOrRefuse(route, side, forward, bearer, sink);
       return;
     }
     this.deps.tokens
       .tokenFor(audience, route.name)
       .then((token) => bearerHeader(token))
       .then(
-        (bearer) => this.#dispatch(route, side, forward, bearer, sink),
+        (bearer) => this.#dispatchOrRefuse(route, side, forward, bearer, sink),
         (error: unknown) => {
           this.deps.logger?.error({ err: error, domain: route.name, side }, "cannot sign a token");
           sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
         },
       )
       .catch((error: unknown) => this.reportBookingError(error, route, side));
+  }
+
+  /** #dispatch, whose own fault before the breaker is asked becomes a refused call (a 500). */
+  #dispatchOrRefuse(
+    route: DomainRoute,
+    side: Side,
+    forward: Forward,
+    authorization: string,
+    sink: SideCallSink,
+  ): void {
+    try {
+      this.#dispatch(route, side, forward, authorization, sink);
+    } catch (error) {
+      this.reportBookingError(error, route, side);
+      sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
+    }
   }
 
   #dispatch(

@@ -38,6 +38,7 @@ import {
   refusedBeforeSending,
   type UpstreamAnswer,
   type UpstreamFailure,
+  type UpstreamRequest,
   type Upstreams,
 } from "./upstreams";
 
@@ -342,36 +343,20 @@ export class GatewayProxy {
     const audience = upstreamName(route, side);
     const bearer = this.deps.tokens.cachedBearer(audience, route.name);
     if (bearer !== undefined) {
-      this.#dispatchOrRefuse(route, side, forward, bearer, sink);
+      this.#dispatch(route, side, forward, bearer, sink);
       return;
     }
     this.deps.tokens
       .tokenFor(audience, route.name)
       .then((token) => bearerHeader(token))
       .then(
-        (bearer) => this.#dispatchOrRefuse(route, side, forward, bearer, sink),
+        (bearer) => this.#dispatch(route, side, forward, bearer, sink),
         (error: unknown) => {
           this.deps.logger?.error({ err: error, domain: route.name, side }, "cannot sign a token");
-          sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
+          sink.sideCallDone(unsendable(side));
         },
       )
       .catch((error: unknown) => this.reportBookingError(error, route, side));
-  }
-
-  /** #dispatch, whose own fault before the breaker is asked becomes a refused call (a 500). */
-  #dispatchOrRefuse(
-    route: DomainRoute,
-    side: Side,
-    forward: Forward,
-    authorization: string,
-    sink: SideCallSink,
-  ): void {
-    try {
-      this.#dispatch(route, side, forward, authorization, sink);
-    } catch (error) {
-      this.reportBookingError(error, route, side);
-      sink.sideCallDone({ kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE });
-    }
   }
 
   #dispatch(
@@ -382,26 +367,15 @@ export class GatewayProxy {
     sink: SideCallSink,
   ): void {
     // built before the breaker is asked: nothing between admit() and undici may throw
-    const headers = upstreamHeaders(forward.headers, {
-      clientIp: forward.clientIp,
-      protocol: forward.protocol,
-      authorization,
-      // the active OpenTelemetry span's context when there is one, else a span id of our own
-      traceparent: activeTraceparent() ?? traceparentFor(forward.trace),
-    });
-    // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
-    if (forward.shadow) headers.push(SHADOW_HEADER, "1");
-    if (side === "service") {
-      const effects = legacyEffectsOf(this.deps.routes());
-      if (effects !== "") headers.push(LEGACY_EFFECTS_HEADER, effects);
+    let request: UpstreamRequest;
+    try {
+      request = this.#upstreamRequest(route, side, forward, authorization);
+    } catch (error) {
+      // the gateway's own fault: a refused call (a 500), logged
+      this.reportBookingError(error, route, side);
+      sink.sideCallDone(unsendable(side));
+      return;
     }
-    const base = upstreamBase(route, side);
-    const request = {
-      method: forward.method,
-      path: `${basePath(base)}${forward.target.raw}`,
-      headers,
-      body: forward.body,
-    };
     const breaker = this.#breakerOf(route, side);
     const ticket = breaker.admit();
     if (ticket === REJECTED) {
@@ -415,11 +389,39 @@ export class GatewayProxy {
     }
     const call = new ProxiedCall(this, route, side, forward, breaker, ticket, sink);
     try {
-      this.deps.upstreams.dispatch(side, base, request, call);
+      this.deps.upstreams.dispatch(side, upstreamBase(route, side), request, call);
     } catch (error) {
       // the gateway's own fault (no pool for it): reported once, the breaker's ticket returned
       call.abandon(error);
     }
+  }
+
+  /** What goes to `side`'s upstream: the client's request with the gateway's own headers. */
+  #upstreamRequest(
+    route: DomainRoute,
+    side: Side,
+    forward: Forward,
+    authorization: string,
+  ): UpstreamRequest {
+    const headers = upstreamHeaders(forward.headers, {
+      clientIp: forward.clientIp,
+      protocol: forward.protocol,
+      authorization,
+      // the active OpenTelemetry span's context when there is one, else a span id of our own
+      traceparent: activeTraceparent() ?? traceparentFor(forward.trace),
+    });
+    // set after the client's own x-keiko-* headers are dropped: only the gateway marks a copy
+    if (forward.shadow) headers.push(SHADOW_HEADER, "1");
+    if (side === "service") {
+      const effects = legacyEffectsOf(this.deps.routes());
+      if (effects !== "") headers.push(LEGACY_EFFECTS_HEADER, effects);
+    }
+    return {
+      method: forward.method,
+      path: `${basePath(upstreamBase(route, side))}${forward.target.raw}`,
+      headers,
+      body: forward.body,
+    };
   }
 
   #breakerOf(route: DomainRoute, side: Side): UpstreamBreaker {
@@ -466,7 +468,7 @@ export class GatewayProxy {
         { err: error, domain: route.name, side },
         "the HTTP client refused to send a request",
       );
-      return { kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE };
+      return unsendable(side);
     }
     const latencyMs = performance.now() - call.started;
     call.breaker.settle(call.ticket, true);
@@ -475,6 +477,11 @@ export class GatewayProxy {
     this.#calls.observe(route.name, side, trafficOf(call.forward), failure.reason, latencyMs);
     return { kind: "failed", side, failure, latencyMs };
   }
+}
+
+/** A call the gateway could not send, by its own fault: answered 500, nothing counted. */
+function unsendable(side: Side): SideCall {
+  return { kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE };
 }
 
 /** A shadow copy has its own series: slo-guard judges only what clients were answered. */
@@ -539,12 +546,7 @@ class ProxiedCall extends BufferingCall {
   abandon(error: unknown): void {
     this.breaker.settle(this.ticket, null);
     this.proxy.reportBookingError(error, this.route, this.side);
-    this.sink.sideCallDone({
-      kind: "refused",
-      side: this.side,
-      status: 500,
-      message: UNSENDABLE_MESSAGE,
-    });
+    this.sink.sideCallDone(unsendable(this.side));
   }
 
   /**
@@ -557,7 +559,7 @@ class ProxiedCall extends BufferingCall {
     } catch (error) {
       this.breaker.settle(this.ticket, null);
       this.proxy.reportBookingError(error, this.route, this.side);
-      return { kind: "refused", side: this.side, status: 500, message: UNSENDABLE_MESSAGE };
+      return unsendable(this.side);
     }
   }
 }

@@ -132,13 +132,7 @@ export function AuditLog() {
         empty="Nothing matches these filters."
         testId="audit-rows"
       />
-      <Pager
-        page={pages.page}
-        hasNewer={!pages.isNewest}
-        hasOlder={nextCursor != null}
-        onNewer={pages.newer}
-        onOlder={() => nextCursor != null && pages.older(nextCursor)}
-      />
+      <Pager pages={pages} next={nextCursor} />
     </div>
   );
 }

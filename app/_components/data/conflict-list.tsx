@@ -97,16 +97,7 @@ export function ConflictList({ domain, count }: { domain: DomainName; count: num
               );
             })}
           </ul>
-          <Pager
-            page={pages.page}
-            hasNewer={!pages.isNewest}
-            hasOlder={page.data?.nextCursor !== undefined}
-            onNewer={pages.newer}
-            onOlder={() => {
-              const next = page.data?.nextCursor;
-              if (next !== undefined) pages.older(next);
-            }}
-          />
+          <Pager pages={pages} next={page.data?.nextCursor} />
         </div>
       )}
     </section>

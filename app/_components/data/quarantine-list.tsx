@@ -182,18 +182,7 @@ export function QuarantineList({ domain, open }: { domain: DomainName; open: num
           rowClassName={(item) =>
             inspecting === item.id ? "bg-slate-800/60" : "hover:bg-slate-900"
           }
-          footer={
-            <Pager
-              page={pages.page}
-              hasNewer={!pages.isNewest}
-              hasOlder={page.data?.nextCursor !== undefined}
-              onNewer={pages.newer}
-              onOlder={() => {
-                const next = page.data?.nextCursor;
-                if (next !== undefined) pages.older(next);
-              }}
-            />
-          }
+          footer={<Pager pages={pages} next={page.data?.nextCursor} />}
         />
       )}
       {inspected && <QuarantineInspector entry={inspected} />}

@@ -254,15 +254,7 @@ function Browser() {
           empty="Nothing matches."
           testId="dlq-rows"
           rowClassName={(e) => (inspecting === e.id ? "bg-slate-800/60" : "hover:bg-slate-900")}
-          footer={
-            <Pager
-              page={pages.page}
-              hasNewer={!pages.isNewest}
-              hasOlder={nextCursor != null}
-              onNewer={pages.newer}
-              onOlder={() => nextCursor != null && pages.older(nextCursor)}
-            />
-          }
+          footer={<Pager pages={pages} next={nextCursor} />}
         />
         {inspecting && aggregateType ? (
           <DeadLetterPanel

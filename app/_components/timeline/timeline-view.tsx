@@ -131,13 +131,7 @@ export function TimelineView({
         testId="timeline-rows"
         empty="Nothing happened that matches these filters."
       />
-      <Pager
-        page={pages.page}
-        hasNewer={!pages.isNewest}
-        hasOlder={Boolean(query.data?.nextCursor)}
-        onNewer={pages.newer}
-        onOlder={() => query.data?.nextCursor && pages.older(query.data.nextCursor)}
-      />
+      <Pager pages={pages} next={query.data?.nextCursor} />
     </div>
   );
 }

@@ -6,6 +6,8 @@ import { useCallback, useState } from "react";
  * Keyset paging state: the cursors of the pages behind the current one (empty: the newest page).
  * `reset` goes back to the newest page, e.g. when a filter changes.
  */
+export type KeysetPages<Cursor> = ReturnType<typeof useKeysetPages<Cursor>>;
+
 export function useKeysetPages<Cursor>() {
   const [cursors, setCursors] = useState<Cursor[]>([]);
   return {
@@ -18,23 +20,35 @@ export function useKeysetPages<Cursor>() {
   };
 }
 
-/** Newer / older buttons under a keyset-paged list, newest page first. */
-export function Pager(props: {
-  page: number;
-  hasNewer: boolean;
-  hasOlder: boolean;
-  onNewer: () => void;
-  onOlder: () => void;
+/**
+ * Newer / older buttons under a keyset-paged list, newest page first: `pages` from
+ * useKeysetPages, `next` the cursor of the page after this one (none on the oldest page).
+ */
+export function Pager<Cursor>({
+  pages,
+  next,
+}: {
+  pages: KeysetPages<Cursor>;
+  next: Cursor | null | undefined;
 }) {
-  if (!props.hasNewer && !props.hasOlder) return null;
+  const hasNewer = !pages.isNewest;
+  const hasOlder = next !== null && next !== undefined;
+  if (!hasNewer && !hasOlder) return null;
   const button = "rounded border border-slate-700 px-3 py-1.5 disabled:opacity-40";
   return (
     <div className="flex items-center justify-between px-1 py-2 text-sm">
-      <button type="button" disabled={!props.hasNewer} onClick={props.onNewer} className={button}>
+      <button type="button" disabled={!hasNewer} onClick={pages.newer} className={button}>
         ← Newer
       </button>
-      <span className="text-slate-400">Page {props.page}</span>
-      <button type="button" disabled={!props.hasOlder} onClick={props.onOlder} className={button}>
+      <span className="text-slate-400">Page {pages.page}</span>
+      <button
+        type="button"
+        disabled={!hasOlder}
+        onClick={() => {
+          if (next !== null && next !== undefined) pages.older(next);
+        }}
+        className={button}
+      >
         Older →
       </button>
     </div>

@@ -298,29 +298,34 @@ describe("the data sync between legacy and the services", () => {
       return [rows[0].display_name, (await serviceUser(id)).display_name];
     };
 
-    // the service wrote 500 µs later, in the same millisecond: the service's write wins
-    const later = await insertLegacyUser();
-    await fx.settle();
-    await writeBoth(later);
-    await capturedAt(later, "2026-12-06 12:00:00.123400+00", "2026-12-06 12:00:00.123900+00");
-    await fx.settle();
-    expect(await names(later)).toEqual(["service", "service"]);
-
-    // the legacy write later in the same millisecond: legacy's wins
-    const earlier = await insertLegacyUser();
-    await fx.settle();
-    await writeBoth(earlier);
-    await capturedAt(earlier, "2026-12-06 12:00:00.123900+00", "2026-12-06 12:00:00.123400+00");
-    await fx.settle();
-    expect(await names(earlier)).toEqual(["legacy", "legacy"]);
-
-    // the same microsecond: the service's, whichever direction runs first
-    const tie = await insertLegacyUser();
-    await fx.settle();
-    await writeBoth(tie);
-    await capturedAt(tie, "2026-12-06 12:00:00.123456+00", "2026-12-06 12:00:00.123456+00");
-    await fx.settle();
-    expect(await names(tie)).toEqual(["service", "service"]);
+    const cases: Array<{ case: string; legacyAt: string; serviceAt: string; winner: string }> = [
+      {
+        case: "the service wrote 500 µs later, in the same millisecond",
+        legacyAt: "2026-12-06 12:00:00.123400+00",
+        serviceAt: "2026-12-06 12:00:00.123900+00",
+        winner: "service",
+      },
+      {
+        case: "legacy wrote 500 µs later, in the same millisecond",
+        legacyAt: "2026-12-06 12:00:00.123900+00",
+        serviceAt: "2026-12-06 12:00:00.123400+00",
+        winner: "legacy",
+      },
+      {
+        case: "the same microsecond: the service's, whichever direction runs first",
+        legacyAt: "2026-12-06 12:00:00.123456+00",
+        serviceAt: "2026-12-06 12:00:00.123456+00",
+        winner: "service",
+      },
+    ];
+    for (const { case: name, legacyAt, serviceAt, winner } of cases) {
+      const id = await insertLegacyUser();
+      await fx.settle();
+      await writeBoth(id);
+      await capturedAt(id, legacyAt, serviceAt);
+      await fx.settle();
+      expect(await names(id), name).toEqual([winner, winner]);
+    }
   });
 
   it("never overwrites a client write that lands while the sync is applying the same row", async () => {

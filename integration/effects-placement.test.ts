@@ -5,7 +5,6 @@
  * reputation and passport consumers apply exactly the effects it left to them.
  */
 import { drizzle } from "drizzle-orm/node-postgres";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
@@ -25,7 +24,7 @@ import { startOutboxRelay } from "@/lib/events/outbox-relay";
 import type { ConsumerDefinition } from "@/lib/events/run-consumer";
 import { decodeEntry, fieldsToRecord } from "@/lib/events/stream-entry";
 import { eventStreamKey } from "@/lib/events/stream-keys";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { callRoute } from "@/lib/http/call-route";
 import { tokenFor } from "@/lib/testing/contract-target";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
@@ -49,8 +48,7 @@ type StreamEvent = {
   metadata: Record<string, unknown>;
 };
 
-const prefix = uniquePrefix();
-const redis = new Redis(testRedisUrl());
+const { client: redis, prefix } = redisScope();
 const stops: Array<() => Promise<void>> = [];
 let control: Awaited<ReturnType<typeof createTestDatabase>>;
 let controlPool: pg.Pool;
@@ -112,8 +110,6 @@ afterAll(async () => {
   await placement?.close();
   await controlPool?.end();
   await control?.drop();
-  await deleteKeys(redis, prefix);
-  redis.disconnect();
 });
 
 /** Moves domains as the control plane does: the rows and `keiko_routes`, in one transaction. */

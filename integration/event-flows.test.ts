@@ -3,7 +3,6 @@
  * their own databases, the outbox relay moves their events to Redis Streams, and each consuming
  * service's consumer group reacts. Only HTTP and events connect them, as in production.
  */
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDENTITY_ROUTES } from "@/lib/contracts/identity";
 import { LEARNING_ROUTES } from "@/lib/contracts/learning";
@@ -14,6 +13,7 @@ import { createEventConsumer, type EventConsumer } from "@/lib/events/event-cons
 import { createHandlerRegistry } from "@/lib/events/handler-registry";
 import { startOutboxRelay } from "@/lib/events/outbox-relay";
 import type { ConsumerDefinition } from "@/lib/events/run-consumer";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { callRoute } from "@/lib/http/call-route";
 import { tokenFor } from "@/lib/testing/contract-target";
 import { startServiceUnderTest } from "@/lib/testing/service-under-test";
@@ -26,8 +26,7 @@ import { buildReputationApp } from "@/services/reputation/app";
 import { REPUTATION_CONSUMER } from "@/services/reputation/handlers";
 
 type Running = Awaited<ReturnType<typeof startServiceUnderTest>>;
-const prefix = `flows:${crypto.randomUUID()}:`;
-const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+const { client: redis, prefix } = redisScope();
 const services: Record<string, Running> = {};
 const stops: Array<() => Promise<void>> = [];
 
@@ -65,9 +64,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
   for (const service of Object.values(services)) await service.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
 });
 
 async function call<R extends Parameters<typeof callRoute>[1]>(

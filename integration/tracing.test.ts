@@ -8,11 +8,11 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Child, freePort, startChild, waitUntil } from "@/bench/gateway/processes";
 import { DOMAIN_NAMES } from "@/lib/contracts/domains";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import {
   type OtlpReceiver,
   type ReceivedSpan,
@@ -21,9 +21,9 @@ import {
 import { createTestDatabase, testServerUrl } from "@/lib/testing/test-database";
 
 const PRELOAD = path.resolve("lib/observability/preload.ts");
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+// Only the child processes write under the prefix; the scope deletes it after them.
+const { url: REDIS_URL, prefix } = redisScope();
 const SECRET = `tracing-test-secret-${randomBytes(16).toString("hex")}`;
-const prefix = `tracing:${randomBytes(4).toString("hex")}:`;
 const SERVER = 2;
 const PRODUCER = 4;
 const CONSUMER = 5;
@@ -130,10 +130,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(children.map((child) => child.stop("SIGTERM", 5_000)));
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 }, 60_000);
 

@@ -1,32 +1,20 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { getDeadLetter, listDeadLetterQueues, listDeadLetters } from "@/lib/events/dlq-browse";
 import { seedDeadLetters } from "@/lib/events/testing/dead-letters";
-import {
-  deleteKeys,
-  testRedisUrl,
-  uniquePrefix,
-  userRegistered,
-} from "@/lib/events/testing/harness";
+import { userRegistered } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 
-let redis: Redis;
-let prefix: string;
+const { client: redis, prefix } = redisScope();
 let ids: string[];
 const events = Array.from({ length: 230 }, (_, i) =>
   userRegistered(i % 10 === 0 ? { event_type: "identity.UserRenamed" } : {}),
 );
 
 beforeAll(async () => {
-  redis = new Redis(testRedisUrl());
-  prefix = uniquePrefix();
   ids = await seedDeadLetters(redis, prefix, events, (i) => ({
     error: i % 3 === 0 ? "Error: Reputation store TIMEOUT" : "ZodError: bad data",
     group: i % 2 === 0 ? "reputation" : "passport",
   }));
-});
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  redis.disconnect();
 });
 
 describe("dead-letter browsing", () => {

@@ -1,20 +1,9 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEAD_LETTER_JOB_INDEX_MAX, indexDeadLetterJob } from "@/lib/events/dlq-bulk-job";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 
-let redis: Redis;
-let prefix: string;
+const { client: redis, prefix } = redisScope();
 const DAY_MS = 24 * 3600 * 1000;
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-  prefix = uniquePrefix();
-});
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  redis.disconnect();
-});
 
 describe("bulk-job index", () => {
   it("drops ids whose records expired and keeps at most the newest N, with a TTL", async () => {

@@ -1,21 +1,10 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureConsumerGroup } from "@/lib/events/consumer-group";
 import { deadLetterKey, eventStreamKey } from "@/lib/events/stream-keys";
 import { getAllStreamStats, getStreamStats } from "@/lib/events/stream-stats";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 
-let redis: Redis;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-  prefix = uniquePrefix();
-});
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  redis.disconnect();
-});
+const { client: redis, prefix } = redisScope();
 
 describe("stream stats", () => {
   it("reports length, rate, and per group lag, pending, consumers and oldest pending age", async () => {

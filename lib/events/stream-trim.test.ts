@@ -1,21 +1,10 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureConsumerGroup } from "@/lib/events/consumer-group";
 import { eventStreamKey } from "@/lib/events/stream-keys";
 import { trimAllStreams, trimStream } from "@/lib/events/stream-trim";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 
-let redis: Redis;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-  prefix = uniquePrefix();
-});
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  redis.disconnect();
-});
+const { client: redis, prefix } = redisScope();
 
 async function addEntries(stream: string, count: number): Promise<string[]> {
   const ids: string[] = [];

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DomainName } from "@/lib/contracts/domains";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { compareResponses, type ParityComparison } from "@/lib/parity/compare-responses";
 import { ParityBatcher } from "@/lib/parity/parity-batcher";
 import {
@@ -11,21 +11,9 @@ import {
   recordParity,
 } from "@/lib/parity/parity-store";
 
-let redis: Redis;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-});
-beforeEach(() => {
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
+const scope = redisScope({ per: "test" });
+afterEach(() => {
   vi.restoreAllMocks();
-  await deleteKeys(redis, prefix);
-});
-afterAll(() => {
-  redis.disconnect();
 });
 
 const matching = compareResponses(
@@ -73,6 +61,7 @@ function pairs(): Pair[] {
 
 /** Every key under `keyPrefix` with its content (prefix removed) and whether it expires. */
 async function dump(keyPrefix: string): Promise<Record<string, unknown>> {
+  const { client: redis } = scope;
   const out: Record<string, unknown> = {};
   let cursor = "0";
   do {
@@ -116,6 +105,7 @@ function countMultis(client: Redis) {
 
 describe("parity batcher", () => {
   it("leaves the same keys, fields, samples and expiries as one recordParity per pair", async () => {
+    const { client: redis, prefix } = scope;
     const single = `${prefix}single:`;
     const batched = `${prefix}batched:`;
     for (const pair of pairs()) {
@@ -136,6 +126,7 @@ describe("parity batcher", () => {
   });
 
   it("writes thousands of pairs in a few MULTIs, one at a time", async () => {
+    const { client: redis, prefix } = scope;
     const counts = countMultis(redis);
     const batcher = new ParityBatcher({
       redis,
@@ -163,6 +154,7 @@ describe("parity batcher", () => {
   });
 
   it("writes on its timer without being asked", async () => {
+    const { client: redis, prefix } = scope;
     const counts = countMultis(redis);
     const batcher = new ParityBatcher({ redis, prefix, logger: silentLog(), flushMs: 50 });
     for (let i = 0; i < 20; i += 1) {
@@ -182,6 +174,7 @@ describe("parity batcher", () => {
   });
 
   it("flush() writes what is pending at once (shutdown)", async () => {
+    const { client: redis, prefix } = scope;
     const batcher = new ParityBatcher({ redis, prefix, logger: silentLog(), flushMs: 60_000 });
     batcher.add("governance", mismatch(1), {
       method: "POST",
@@ -197,7 +190,8 @@ describe("parity batcher", () => {
   });
 
   it("keeps every count through a Redis outage, logs it once, and writes it all once back", async () => {
-    const own = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+    const { client: redis, prefix } = scope;
+    const own = new Redis(scope.url, { maxRetriesPerRequest: 1 });
     const logger = silentLog();
     const batcher = new ParityBatcher({ redis: own, prefix, logger, flushMs: 20 });
     try {

@@ -1,6 +1,5 @@
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { describe, expect, it } from "vitest";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { compareResponses } from "@/lib/parity/compare-responses";
 import {
   PARITY_SAMPLE_LIMIT,
@@ -13,21 +12,7 @@ import {
   resetParity,
 } from "@/lib/parity/parity-store";
 
-let redis: Redis;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-});
-beforeEach(() => {
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
-  await deleteKeys(redis, prefix);
-});
-afterAll(() => {
-  redis.disconnect();
-});
+const scope = redisScope({ per: "test" });
 
 const matching = compareResponses(
   { status: 200, body: { a: 1 } },
@@ -45,6 +30,7 @@ function mismatch(n: number) {
 
 describe("parity store", () => {
   it("counts matches and mismatches and keeps a sample of each mismatch with its diff", async () => {
+    const { client: redis, prefix } = scope;
     for (let i = 0; i < 3; i += 1) {
       await recordParity(redis, prefix, "learning", matching, {
         method: "GET",
@@ -92,6 +78,7 @@ describe("parity store", () => {
   });
 
   it("writes the keys and fields every reader expects (totals, window seconds with expiry, samples)", async () => {
+    const { client: redis, prefix } = scope;
     const at = new Date("2026-03-01T12:00:30.000Z");
     const second = Math.floor(at.getTime() / 1000);
     const input = { method: "GET", path: "/p", legacyStatus: 200, serviceStatus: 200, at };
@@ -113,6 +100,7 @@ describe("parity store", () => {
   });
 
   it("bounds the samples to the newest 50", async () => {
+    const { client: redis, prefix } = scope;
     for (let n = 0; n < 60; n += 1) {
       await recordParity(redis, prefix, "identity", mismatch(n), {
         method: "GET",
@@ -133,6 +121,7 @@ describe("parity store", () => {
   });
 
   it("reads all six domains, counts unreadable samples, and resets one domain", async () => {
+    const { client: redis, prefix } = scope;
     await recordParity(redis, prefix, "passport", matching, {
       method: "GET",
       path: "/p",

@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { Redis } from "ioredis";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import {
   adminPortOf,
   eventually,
@@ -11,11 +10,11 @@ import {
 } from "./testing/spawned-process";
 
 // The real entries on real PostgreSQL and Redis: probes answer, SIGTERM stops them cleanly.
-const prefix = `lifecycle-${randomBytes(4).toString("hex")}:`;
+const { url: redisUrl, prefix } = redisScope();
 const env = {
   DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres",
   LEARNING_DATABASE: "postgres",
-  REDIS_URL: "redis://127.0.0.1:6379",
+  REDIS_URL: redisUrl,
   KEIKO_KEY_PREFIX: prefix,
   SERVICE_TOKEN_SECRET: "s".repeat(32),
   SHUTDOWN_DELAY_MS: "1000",
@@ -24,12 +23,6 @@ const env = {
 const running: Spawned[] = [];
 afterEach(() => {
   for (const spawned of running.splice(0)) spawned.child.kill("SIGKILL");
-});
-afterAll(async () => {
-  const redis = new Redis(env.REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
 });
 
 function freePort(): Promise<number> {

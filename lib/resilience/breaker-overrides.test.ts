@@ -1,6 +1,5 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { describe, expect, it } from "vitest";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import {
   type BreakerOverrides,
   clearBreakerOverride,
@@ -11,26 +10,11 @@ import {
 import { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
 import { breakerOverridesKey, gatewayControlChannel } from "@/lib/resilience/redis-keys";
 
-let redis: Redis;
-const prefixes: string[] = [];
-
-function freshPrefix(): string {
-  const prefix = uniquePrefix();
-  prefixes.push(prefix);
-  return prefix;
-}
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeys(redis, prefix);
-  redis.disconnect();
-});
+const scope = redisScope({ per: "test" });
 
 describe("breaker overrides", () => {
   it("round-trips set, read and clear, and announces each change", async () => {
-    const prefix = freshPrefix();
+    const { client: redis, prefix } = scope;
     const subscriber = redis.duplicate();
     const messages: unknown[] = [];
     subscriber.on("message", (_channel: string, message: string) =>
@@ -59,7 +43,7 @@ describe("breaker overrides", () => {
   });
 
   it("skips fields and values that are not overrides", async () => {
-    const prefix = freshPrefix();
+    const { client: redis, prefix } = scope;
     await redis.hset(breakerOverridesKey(prefix), {
       "learning:service": "open",
       "nowhere:service": "open",
@@ -69,7 +53,7 @@ describe("breaker overrides", () => {
   });
 
   it("watch delivers the current set, then every change, and feeds a registry", async () => {
-    const prefix = freshPrefix();
+    const { client: redis, prefix } = scope;
     await setBreakerOverride(redis, prefix, "passport", "service", "open");
     const seen: BreakerOverrides[] = [];
     const registry = new CircuitBreakerRegistry();
@@ -106,7 +90,7 @@ describe("breaker overrides", () => {
   });
 
   it("the periodic re-read catches a change whose message was missed", async () => {
-    const prefix = freshPrefix();
+    const { client: redis, prefix } = scope;
     const seen: BreakerOverrides[] = [];
     const watch = await watchBreakerOverrides(redis, prefix, (overrides) => seen.push(overrides), {
       resyncMs: 50,

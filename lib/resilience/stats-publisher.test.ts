@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { describe, expect, it } from "vitest";
+import { uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
 import { gatewayStatsKey } from "@/lib/resilience/redis-keys";
 import { RollingStats } from "@/lib/resilience/rolling-stats";
@@ -17,23 +17,10 @@ import {
   GatewayStatsSnapshotSchema,
 } from "@/lib/resilience/stats-snapshot";
 
-let redis: Redis;
-let prefix: string;
-
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-});
-beforeEach(() => {
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
-  await deleteKeys(redis, prefix);
-});
-afterAll(() => {
-  redis.disconnect();
-});
+const scope = redisScope({ per: "test" });
 
 function gateway(gatewayId: string) {
+  const { client: redis, prefix } = scope;
   const breakers = new CircuitBreakerRegistry({
     settings: { opening: { kind: "consecutive", failures: 1 }, halfOpenAfterMs: 60_000 },
   });
@@ -51,6 +38,7 @@ function gateway(gatewayId: string) {
 
 describe("stats publisher", () => {
   it("writes a snapshot the schema parses, with a TTL, and publishes it on the channel", async () => {
+    const { client: redis, prefix } = scope;
     const { breakers, stats, publisher } = gateway("gw-a");
     const received: GatewayStatsSnapshot[] = [];
     const subscription = await subscribeGatewayStats(redis, prefix, (snapshot) =>
@@ -97,6 +85,7 @@ describe("stats publisher", () => {
   });
 
   it("publishes every interval once started", async () => {
+    const { client: redis, prefix } = scope;
     const breakers = new CircuitBreakerRegistry();
     const stats = new RollingStats();
     const publisher = startStatsPublisher({
@@ -127,6 +116,7 @@ describe("stats publisher", () => {
   });
 
   it("readGatewayStats merges every gateway's latest snapshot and skips invalid ones", async () => {
+    const { client: redis, prefix } = scope;
     const a = gateway("gw-1");
     const b = gateway("gw-2");
     for (let i = 0; i < 10; i += 1) a.stats.record("learning:service", 5, i === 0);
@@ -153,6 +143,7 @@ describe("stats publisher", () => {
   });
 
   it("reads nothing for a prefix no gateway publishes under", async () => {
+    const { client: redis } = scope;
     const merged = await readGatewayStats(redis, uniquePrefix());
     expect(merged).toEqual({
       at: null,

@@ -1,8 +1,7 @@
 import { Writable } from "node:stream";
-import { Redis } from "ioredis";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { gatewayStatsChannel } from "@/lib/resilience/redis-keys";
 import { createControlPlaneClient } from "./control-plane";
 import { type GuardActionEvent, type SloGuard, startSloGuard } from "./guard-loop";
@@ -20,8 +19,7 @@ const SECRET = "slo-guard-test-secret-0123456789abcdef";
 const ROLLBACK_BOUND_MS = 2_000;
 
 describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
-  let redis: Redis;
-  let prefix: string;
+  const scope = redisScope({ per: "test" });
   let controlPlane: FakeControlPlane | null;
   let gateway: SyntheticGateway | null;
   let guard: SloGuard | null;
@@ -29,8 +27,6 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
   let logLines: string[];
 
   beforeEach(() => {
-    redis = new Redis(testRedisUrl());
-    prefix = uniquePrefix();
     controlPlane = null;
     gateway = null;
     guard = null;
@@ -42,11 +38,10 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
     await guard?.stop();
     await gateway?.stop();
     await controlPlane?.close();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
   });
 
   async function start(domains: GuardDomain[], intervalMs = 250): Promise<FakeControlPlane> {
+    const { client: redis, prefix } = scope;
     const fake = await startFakeControlPlane({ serviceTokenSecret: SECRET, domains });
     controlPlane = fake;
     const logs = new Writable({
@@ -68,6 +63,7 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
   }
 
   it("rolls a breaching canary back within the bound, once, with the measured values", async () => {
+    const { client: redis, prefix } = scope;
     const fake = await start([
       guardDomain("learning", { state: "canary", canaryWeight: 25, policy: { windowSeconds: 5 } }),
       guardDomain("identity", { state: "migrated", canaryWeight: 100 }),
@@ -115,6 +111,7 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
   });
 
   it("retries a rollback whose call failed", async () => {
+    const { client: redis, prefix } = scope;
     const fake = await start([
       guardDomain("learning", { state: "canary", canaryWeight: 25, policy: { windowSeconds: 3 } }),
     ]);
@@ -127,6 +124,7 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
   });
 
   it("promotes a rollout plan step by step while its holds are healthy", async () => {
+    const { client: redis, prefix } = scope;
     const plan = rolloutPlan("learning", {
       steps: [10, 50],
       holdSeconds: [1, 1],
@@ -174,6 +172,7 @@ describe("slo-guard loop (real Redis, control plane over tRPC)", () => {
   });
 
   it("ignores invalid snapshots on the channel and keeps going", async () => {
+    const { client: redis, prefix } = scope;
     const fake = await start([
       guardDomain("learning", { state: "canary", canaryWeight: 25, policy: { windowSeconds: 3 } }),
     ]);

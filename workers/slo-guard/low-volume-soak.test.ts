@@ -1,17 +1,13 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testRedisUrl } from "@/lib/events/testing/harness";
+import { describe, expect, it } from "vitest";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { median, runLowVolumeSoak } from "./testing/low-volume-soak";
 
 /** The soak of bench/slo-guard/soak.ts (ten minutes there), shortened. */
 const SOAK_MS = 25_000;
 const BREACHES = 3;
 
-let redis: Redis;
-beforeAll(() => {
-  redis = new Redis(testRedisUrl());
-});
-afterAll(() => redis.disconnect());
+// runLowVolumeSoak picks and cleans its own prefix; the scope's stays empty.
+const { client: redis } = redisScope();
 
 describe("slo-guard under low-volume traffic (shortened soak)", () => {
   it(

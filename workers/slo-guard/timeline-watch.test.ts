@@ -1,10 +1,9 @@
-import { Redis } from "ioredis";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TimelineRecordInput } from "@/lib/contracts/timeline";
 import { DLQ_FIELD } from "@/lib/events/dead-letter";
 import { deadLetterKey } from "@/lib/events/stream-keys";
-import { deleteKeys, testRedisUrl, uniquePrefix } from "@/lib/events/testing/harness";
+import { redisScope } from "@/lib/events/testing/redis-scope";
 import { recordParity } from "@/lib/parity/parity-store";
 import { CircuitBreakerRegistry } from "@/lib/resilience/circuit-breakers";
 import { RollingStats } from "@/lib/resilience/rolling-stats";
@@ -33,8 +32,7 @@ const SETTINGS: TimelineWatchSettings = {
 };
 
 describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher)", () => {
-  let redis: Redis;
-  let prefix: string;
+  const scope = redisScope({ per: "test" });
   let guard: SloGuard | null;
   let publisher: StatsPublisher | null;
   let notes: TimelineRecordInput[];
@@ -54,8 +52,6 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   };
 
   beforeEach(() => {
-    redis = new Redis(testRedisUrl());
-    prefix = uniquePrefix();
     guard = null;
     publisher = null;
     notes = [];
@@ -64,11 +60,10 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   afterEach(async () => {
     await guard?.stop();
     await publisher?.stop();
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
   });
 
   async function startGuard() {
+    const { client: redis, prefix } = scope;
     guard = await startSloGuard({
       redis,
       prefix,
@@ -80,6 +75,7 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   }
 
   function startGateway(breakers: CircuitBreakerRegistry) {
+    const { client: redis, prefix } = scope;
     publisher = new StatsPublisher({
       redis,
       prefix,
@@ -122,6 +118,7 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   });
 
   it("does not record again what a stored snapshot from before its start says", async () => {
+    const { client: redis, prefix } = scope;
     const breakers = new CircuitBreakerRegistry();
     breakers.breaker("learning", "service").force("open");
     const early = new StatsPublisher({
@@ -156,6 +153,7 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   });
 
   it("records a DLQ spike once, with the consuming domain most letters come from", async () => {
+    const { client: redis, prefix } = scope;
     const stream = deadLetterKey(prefix, "user");
     await redis.xadd(stream, "*", DLQ_FIELD.group, "passport", "payload", "{}");
     await startGuard();
@@ -180,6 +178,7 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   });
 
   it("records a DLQ stream that appears with a burst", async () => {
+    const { client: redis, prefix } = scope;
     await startGuard();
     await sleep(250);
     const stream = deadLetterKey(prefix, "interaction");
@@ -189,6 +188,7 @@ describe("slo-guard's timeline watcher (real Redis, the gateway's real publisher
   });
 
   it("records a parity drop once and its recovery once", async () => {
+    const { client: redis, prefix } = scope;
     const compare = async (match: boolean, times: number) => {
       for (let i = 0; i < times; i += 1) {
         await recordParity(

@@ -16,13 +16,13 @@ export function uniquePrefix(): string {
   return `test:${Date.now().toString(36)}${randomBytes(4).toString("hex")}:`;
 }
 
-/** Deletes every key under `prefix` (SCAN, never KEYS). */
+/** Deletes every key under `prefix`: SCAN (never KEYS), then UNLINK. */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
     cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
+    if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== "0");
 }
 

@@ -15,7 +15,13 @@ export function useKeysetPages<Cursor>() {
     page: cursors.length + 1,
     isNewest: cursors.length === 0,
     newer: useCallback(() => setCursors((c) => c.slice(0, -1)), []),
-    older: useCallback((next: Cursor) => setCursors((c) => [...c, next]), []),
+    // The lists keep showing the current page while the next loads, so a second click (a double
+    // click) would push the same cursor again: "Page 3" over page 2's rows. Keyset cursors only
+    // move older, so the current cursor again is that stale click and is ignored.
+    older: useCallback(
+      (next: Cursor) => setCursors((c) => (c[c.length - 1] === next ? c : [...c, next])),
+      [],
+    ),
     reset: useCallback(() => setCursors([]), []),
   };
 }

@@ -8,6 +8,7 @@ import { DomainActions } from "./domain-actions";
 import { ErrorNote } from "./error-note";
 import { useLiveChanges } from "./live";
 import { RolloutPanel } from "./rollout-panel";
+import { ShadowMirrorForm } from "./shadow-mirror-form";
 import { SloPolicyForm } from "./slo-policy-form";
 import { StateBadge, StatePipeline } from "./state-badge";
 import { TimeAgo } from "./time-ago";
@@ -55,6 +56,7 @@ export function DomainDetail({ name }: { name: DomainName }) {
       <div className="grid gap-4 lg:grid-cols-2">
         <RolloutPanel domain={domain} />
         <SloPolicyForm domain={domain.name} />
+        <ShadowMirrorForm domain={domain} />
       </div>
 
       <section aria-label="history">

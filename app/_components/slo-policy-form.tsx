@@ -7,6 +7,7 @@ import { ErrorNote } from "./error-note";
 import { useCan } from "./operator-context";
 import { useTRPC } from "./trpc-provider";
 import { FormField, inputClass } from "./ui/form-field";
+import { SaveRow } from "./ui/save-row";
 
 /** The domain's SLO: what makes slo-guard roll a canary or migrated domain back. */
 export function SloPolicyForm({ domain }: { domain: DomainName }) {
@@ -85,23 +86,11 @@ export function SloPolicyForm({ domain }: { domain: DomainName }) {
           />
         </FormField>
       </div>
-      <div className="flex items-center gap-4">
+      <SaveRow label="Save policy" disabled={!canEdit || save.isPending} saved={save.isSuccess}>
         <label className="flex items-center gap-2 text-sm">
           <input name="enabled" type="checkbox" defaultChecked={p.enabled} /> enforce
         </label>
-        <button
-          type="submit"
-          disabled={!canEdit || save.isPending}
-          className="rounded bg-emerald-500 px-3 py-1 text-sm font-medium text-slate-950 disabled:opacity-40"
-        >
-          Save policy
-        </button>
-        {save.isSuccess && (
-          <span role="status" className="text-sm text-emerald-300">
-            Saved.
-          </span>
-        )}
-      </div>
+      </SaveRow>
       {save.error && <ErrorNote message={save.error.message} />}
     </form>
   );

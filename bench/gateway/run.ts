@@ -10,8 +10,8 @@
  *   when the package is not installed); the API gateway (services/api-gateway/main.ts) with
  *   every feature on (routing, service JWT, traceparent, X-Forwarded-*, breaker, rolling
  *   statistics, metrics) for a migrated domain, a canary domain (bucket per user) and a shadow
- *   domain (every request mirrored, the mirror target healthy, parity recorded in Redis); a
- *   second gateway mirroring 10 % (GATEWAY_SHADOW_SAMPLE_PERCENT); the gateway with
+ *   domain (every request mirrored, the mirror target healthy, parity recorded in Redis), and a
+ *   second shadow domain mirroring 10 % (its `shadow_percent`); the gateway with
  *   GATEWAY_WORKERS=2 (services/api-gateway/main.ts forks, ./cluster.ts).
  * Then the same offered load, evenly paced (open loop) at a third of the gateway's maximum, for
  * the latency each proxy adds over direct; then good requests with and without a flood of bad
@@ -53,11 +53,16 @@ const ONLY = (process.env.BENCH_ROWS ?? "").split(",").filter(Boolean);
 const FLOOD = process.env.BENCH_FLOOD !== "0";
 const SECRET = `bench-gateway-secret-${randomBytes(16).toString("hex")}`;
 const QUERY = "/v1/courses?page=1";
-/** The measured domains: all three proxied to the one upstream, on both sides. */
-const MODES = { learning: "migrated", identity: "canary", reputation: "shadow" } as const;
+/** The measured domains: all four proxied to the one upstream, on both sides. */
+const MODES = {
+  learning: "migrated",
+  identity: "canary",
+  reputation: "shadow",
+  governance: "shadow",
+} as const;
 const pathOf = (domain: string) => `/api/${domain}${QUERY}`;
 const FASTIFY_PROXY = "@fastify/http-proxy";
-/** The shadow row's second gateway mirrors this share of the requests. */
+/** The second shadow domain (governance) mirrors this share of its requests. */
 const SAMPLED_SHADOW_PERCENT = 10;
 
 const GOALS = {
@@ -118,8 +123,8 @@ async function insertDomains(databaseUrl: string, upstreamUrl: string): Promise<
     for (const name of DOMAIN_NAMES) {
       const mode = (MODES as Record<string, string>)[name];
       await client.query(
-        `insert into domains (name, display_name, path_prefix, legacy_url, service_url, state, canary_weight)
-         values ($1, $1, $2, $3, $4, $5, $6)`,
+        `insert into domains (name, display_name, path_prefix, legacy_url, service_url, state, canary_weight, shadow_percent)
+         values ($1, $1, $2, $3, $4, $5, $6, $7)`,
         [
           name,
           `/api/${name}`,
@@ -127,6 +132,7 @@ async function insertDomains(databaseUrl: string, upstreamUrl: string): Promise<
           mode ? upstreamUrl : `http://127.0.0.1:${DEFAULT_SERVICE_PORTS[name]}`,
           mode ?? "legacy",
           mode === "migrated" ? 100 : mode === "canary" ? 50 : 0,
+          name === "governance" ? SAMPLED_SHADOW_PERCENT : 100,
         ],
       );
     }
@@ -390,17 +396,6 @@ async function main(): Promise<void> {
     nodeArgs: [...GATEWAY_NODE_ARGS, "--import", "./bench/gateway/alloc-probe.ts"],
     env: { ...gatewayEnv, BENCH_ALLOC_FILE: allocFile },
   });
-  // the same gateway mirroring a tenth of the shadowed requests (GATEWAY_SHADOW_SAMPLE_PERCENT)
-  const sampledShadow = await startGateway(cleanups, {
-    label: "api-gateway shadow sampled",
-    entry: "services/api-gateway/main.ts",
-    nodeArgs: [],
-    env: {
-      ...gatewayEnv,
-      KEIKO_KEY_PREFIX: `${prefix}s10:`,
-      GATEWAY_SHADOW_SAMPLE_PERCENT: String(SAMPLED_SHADOW_PERCENT),
-    },
-  });
   const twoWorkerPrefix = `${prefix}w2:`;
   const gateway2 = await startGateway(cleanups, {
     label: "api-gateway x2",
@@ -412,8 +407,8 @@ async function main(): Promise<void> {
   console.log(
     "  gateway: services/api-gateway/main.ts, 1 process and GATEWAY_WORKERS=2; learning migrated,\n" +
       "  identity canary (weight 50, one x-keiko-user: its bucket is remembered), reputation shadow (every\n" +
-      "  request mirrored to the same healthy upstream, parity recorded in Redis), and a third gateway\n" +
-      `  mirroring ${SAMPLED_SHADOW_PERCENT} % (GATEWAY_SHADOW_SAMPLE_PERCENT); production defaults otherwise (LOG_LEVEL=warn)`,
+      "  request mirrored to the same healthy upstream, parity recorded in Redis), governance shadow\n" +
+      `  mirroring ${SAMPLED_SHADOW_PERCENT} % (its shadow_percent); production defaults otherwise (LOG_LEVEL=warn)`,
   );
   const bareAllocFile = path.join(scratch, "bare-alloc.jsonl");
   const bare = await startPortPrinter(
@@ -493,12 +488,9 @@ async function main(): Promise<void> {
   };
   const canary = gatewayTarget("gateway canary", "identity", ["identity", "legacy-runtime"]);
   const shadow = gatewayTarget("gateway shadow", "reputation", ["legacy-runtime"]);
-  const shadowSampled: Target = {
-    label: `gateway shadow ${SAMPLED_SHADOW_PERCENT} %`,
-    url: `${sampledShadow.url}${pathOf("reputation")}`,
-    proxy: () => (sampledShadow.done ? [] : [sampledShadow.pid]),
-    answeredBy: ["legacy-runtime"],
-  };
+  const shadowSampled = gatewayTarget(`gateway shadow ${SAMPLED_SHADOW_PERCENT} %`, "governance", [
+    "legacy-runtime",
+  ]);
   const twoWorkers: Target = {
     label: "gateway 2 workers",
     url: `${gateway2.url}${pathOf("learning")}`,

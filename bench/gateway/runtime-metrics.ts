@@ -1,8 +1,8 @@
 /**
  * The gateway's own view of a measured run, from its Prometheus endpoint (prom-client's default
  * Node metrics): event-loop delay over the run (prom-client resets that histogram on every
- * scrape, so a scrape at the start bounds the window) and garbage-collection pauses (counters,
- * read as differences).
+ * scrape, so a scrape at the start bounds the window), garbage-collection pauses and shadow
+ * copies by result (counters, read as differences: what a shadow row really mirrored).
  */
 
 /**
@@ -13,10 +13,20 @@ const SAMPLING_INTERVAL_MS = 10;
 
 type Samples = Map<string, number>;
 
-/** `name` or `name:kind` (the GC kind label) → value, for the series this module reads. */
+const MIRRORS = "gateway_shadow_mirrors_total";
+
+/**
+ * `name`, `name:kind` (the GC kind label) or `mirrors:<domain>:<result>` → value, for the series
+ * this module reads.
+ */
 function parseMetrics(text: string): Samples {
   const samples: Samples = new Map();
   for (const line of text.split("\n")) {
+    if (line.startsWith(`${MIRRORS}{`)) {
+      const mirror = /domain="([^"]+)".*result="([^"]+)"[^}]*\}\s+(\S+)/.exec(line);
+      if (mirror) samples.set(`mirrors:${mirror[1]}:${mirror[2]}`, Number(mirror[3]));
+      continue;
+    }
     if (!line.startsWith("nodejs_eventloop_lag") && !line.startsWith("nodejs_gc_duration_seconds"))
       continue;
     const match = /^([a-z_0-9]+)(\{[^}]*\})?\s+(\S+)/.exec(line);
@@ -61,10 +71,18 @@ export function gatewayRuntimeWindow(baseUrl: string): RuntimeWindow {
           (before.get(`nodejs_gc_duration_seconds_sum:${kind}`) ?? 0);
         return count > 0 ? [`${count} ${kind} ${(seconds * 1000).toFixed(0)} ms`] : [];
       });
+      const mirrors = [...after]
+        .filter(([key]) => key.startsWith("mirrors:"))
+        .map(
+          ([key, value]) => [key.slice("mirrors:".length), value - (before.get(key) ?? 0)] as const,
+        )
+        .filter(([, count]) => count > 0)
+        .map(([what, count]) => `${what.replace(":", " ")} ${count}`);
       return (
         `event-loop delay (beyond the ${SAMPLING_INTERVAL_MS} ms sampling tick) p50 ${ms("nodejs_eventloop_lag_p50_seconds")} ms, ` +
         `p99 ${ms("nodejs_eventloop_lag_p99_seconds")} ms, max ${ms("nodejs_eventloop_lag_max_seconds")} ms; ` +
-        `GC: ${gc.join(", ") || "none"}`
+        `GC: ${gc.join(", ") || "none"}` +
+        (mirrors.length > 0 ? `; shadow copies: ${mirrors.join(", ")}` : "")
       );
     },
   };

@@ -35,6 +35,19 @@ export const TransitionInputSchema = z.object({
 });
 export type TransitionInput = z.infer<typeof TransitionInputSchema>;
 
+/** The share of a shadowed domain's requests the gateway mirrors to its new service. */
+export const ShadowPercentInputSchema = z.object({
+  domain: DomainNameSchema,
+  percent: z
+    .number({ error: "percent must be a number" })
+    .int("percent must be a whole number")
+    .min(0, "percent must be between 0 and 100")
+    .max(100, "percent must be between 0 and 100"),
+  reason: ReasonSchema,
+  expectedVersion: VersionSchema,
+});
+export type ShadowPercentInput = z.infer<typeof ShadowPercentInputSchema>;
+
 export const RollbackInputSchema = z.object({
   domain: DomainNameSchema,
   reason: ReasonSchema,

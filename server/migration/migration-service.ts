@@ -234,7 +234,7 @@ async function applyChangeInTx(
   return updated;
 }
 
-function staleVersion(current: DomainRow, expected: number): DomainError {
+export function staleVersion(current: DomainRow, expected: number): DomainError {
   return new DomainError(
     "CONFLICT",
     `${current.name} was changed by ${current.updatedBy} at ${current.updatedAt.toISOString()} ` +

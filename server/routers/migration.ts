@@ -1,6 +1,7 @@
 import {
   DomainRefSchema,
   RollbackInputSchema,
+  ShadowPercentInputSchema,
   TransitionInputSchema,
 } from "@/lib/contracts/control";
 import { DomainError } from "@/server/errors";
@@ -12,6 +13,7 @@ import {
   transitionDomain,
 } from "@/server/migration/migration-service";
 import { readParityCounts } from "@/server/migration/parity-source";
+import { setShadowPercent } from "@/server/migration/shadow-percent";
 import { operatorProcedure, router, viewerProcedure } from "@/server/trpc";
 
 export const migrationRouter = router({
@@ -32,6 +34,10 @@ export const migrationRouter = router({
       readParityCounts(ctx.bus, domain, since),
     );
   }),
+  /** The share of the domain's requests mirrored to its new service while in shadow. */
+  setShadowPercent: operatorProcedure
+    .input(ShadowPercentInputSchema)
+    .mutation(({ ctx, input }) => setShadowPercent(ctx.db, ctx.operator.username, input)),
   rollback: operatorProcedure
     .input(RollbackInputSchema)
     .mutation(({ ctx, input }) => rollbackDomain(ctx.db, ctx.operator.username, input)),

@@ -47,7 +47,6 @@ export type GatewaySettings = Pick<
   | "GATEWAY_UPSTREAM_CONNECTIONS"
   | "GATEWAY_SHADOW_CONCURRENCY"
   | "GATEWAY_SHADOW_MAX_BODY_BYTES"
-  | "GATEWAY_SHADOW_SAMPLE_PERCENT"
   | "GATEWAY_ROUTES_RELOAD_MS"
   | "GATEWAY_BREAKER_MODE"
   | "GATEWAY_BREAKER_CONSECUTIVE_FAILURES"
@@ -257,7 +256,6 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Fasti
   const shadow: ShadowMirror = new ShadowMirror({
     concurrency: settings.GATEWAY_SHADOW_CONCURRENCY,
     maxBodyBytes: settings.GATEWAY_SHADOW_MAX_BODY_BYTES,
-    samplePercent: settings.GATEWAY_SHADOW_SAMPLE_PERCENT,
     callService: (route, forward) => proxy.callSide(route, "service", forward),
     redis,
     prefix: settings.KEIKO_KEY_PREFIX,

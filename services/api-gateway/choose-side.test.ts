@@ -9,6 +9,7 @@ const route = (state: DomainRoute["state"], canaryWeight = 0): DomainRoute => ({
   serviceUrl: new URL("http://127.0.0.1:8102"),
   state,
   canaryWeight,
+  shadowPercent: 100,
   version: 1,
   writeFence: false,
 });

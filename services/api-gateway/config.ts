@@ -36,11 +36,6 @@ export const GatewayEnvSchema = z.object({
   GATEWAY_SHADOW_CONCURRENCY: integer(32, 0, 10_000),
   /** Largest answer body (either side) compared for parity; a larger pair is not compared. */
   GATEWAY_SHADOW_MAX_BODY_BYTES: integer(256 * 1024, 1, 16 * 1024 * 1024),
-  /**
-   * Share of a shadowed domain's requests that get a copy, in %: less load on the gateway and the
-   * service, slower parity evidence (the gate counts compared pairs, not requests).
-   */
-  GATEWAY_SHADOW_SAMPLE_PERCENT: integer(100, 0, 100),
   /** Full reload of the routing table, in case a notification was missed. */
   GATEWAY_ROUTES_RELOAD_MS: integer(5_000, 100, 3_600_000),
   /**

@@ -38,7 +38,7 @@ export function createGatewayMetrics(registry: Registry) {
     }),
     mirrors: new Counter({
       name: "gateway_shadow_mirrors_total",
-      help: "Shadow copies by domain and result (match, mismatch, not_compared, failed, dropped: no free slot, sampled_out: outside GATEWAY_SHADOW_SAMPLE_PERCENT)",
+      help: "Shadow copies by domain and result (match, mismatch, not_compared, failed, dropped: no free slot, sampled_out: outside the domain's shadow percent)",
       labelNames: ["domain", "result"] as const,
       registers: [registry],
     }),

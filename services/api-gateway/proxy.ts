@@ -88,8 +88,8 @@ export interface SideCallSink {
 
 /** Receives the legacy answer of a shadowed request once the client has it. */
 export interface ShadowSink {
-  /** Whether this request of `domain` gets a copy (its sample rate, a free slot); counts a no. */
-  admits(domain: DomainRoute["name"]): boolean;
+  /** Whether this request of `route` gets a copy (its shadow percent, a free slot); counts a no. */
+  admits(route: DomainRoute): boolean;
   offer(job: { route: DomainRoute; forward: Forward; legacy: UpstreamAnswer }): void;
 }
 
@@ -264,7 +264,7 @@ export class GatewayProxy {
     const list = clientResponseHeaderList(answer.rawHeaders, method === "HEAD");
     list.push(UPSTREAM_HEADER, upstreamName(route, result.side));
     const shadow = this.deps.shadow;
-    if (plan.mirror && shadow && result.side === "legacy" && shadow.admits(route.name)) {
+    if (plan.mirror && shadow && result.side === "legacy" && shadow.admits(route)) {
       // the copy leaves only once the client's answer is written: it can never delay it
       response.once("finish", () => shadow.offer({ route, forward, legacy: answer }));
     }

@@ -14,6 +14,7 @@ export const domainRoutes = pgTable("domains", {
   serviceUrl: text("service_url").notNull(),
   state: text("state").notNull(),
   canaryWeight: integer("canary_weight").notNull(),
+  shadowPercent: integer("shadow_percent").notNull(),
   version: integer("version").notNull(),
   writeFence: boolean("write_fence").notNull(),
 });
@@ -32,6 +33,8 @@ export const DomainRouteSchema = z.object({
   serviceUrl: UpstreamUrlSchema,
   state: MigrationStateSchema,
   canaryWeight: z.number().int().min(0).max(100),
+  /** In shadow, the share (0–100) of requests mirrored to the new service. */
+  shadowPercent: z.number().int().min(0).max(100).default(100),
   version: z.number().int(),
   /** A rollback is draining the service's writes to legacy: writes wait (503, Retry-After). */
   writeFence: z.boolean().default(false),

@@ -18,8 +18,6 @@ export type ShadowMirrorOptions = {
   concurrency: number;
   /** A pair with a body larger than this is counted but not compared. */
   maxBodyBytes: number;
-  /** Share of a shadowed domain's requests that get a copy, 0–100 (GATEWAY_SHADOW_SAMPLE_PERCENT). */
-  samplePercent: number;
   /** Sends the copy to the domain's new service (through its breaker, recorded in its stats). */
   callService: (route: DomainRoute, forward: Forward) => Promise<SideCall>;
   redis: Redis;
@@ -50,17 +48,15 @@ function parseBody(answer: UpstreamAnswer): unknown {
  * Shadow traffic: after legacy has answered the client, a copy of the request goes to the new
  * service, and the two answers are compared (status and JSON bodies without the route's
  * volatile fields, lib/parity) and recorded in Redis in batches (ParityBatcher): per-domain
- * counts and mismatch samples. `samplePercent` of the requests get a copy; at most `concurrency`
+ * counts and mismatch samples. Each domain's `shadowPercent` of its requests get a copy; at most `concurrency`
  * copies are in flight; the client never waits for one.
  */
 export class ShadowMirror implements ShadowSink {
   #inFlight = 0;
   readonly #running = new Set<Promise<void>>();
   readonly #parity: ParityBatcher;
-  readonly #sampleRate: number;
 
   constructor(private readonly options: ShadowMirrorOptions) {
-    this.#sampleRate = options.samplePercent / 100;
     // written every 100 ms or 1,000 pairs (decision 0022)
     this.#parity = new ParityBatcher({
       redis: options.redis,
@@ -75,17 +71,19 @@ export class ShadowMirror implements ShadowSink {
   }
 
   /**
-   * Whether this request gets a copy: inside the sample (Math.random, not a 1-in-N counter, so
-   * traffic with a period, e.g. a client alternating two routes, cannot keep a route out of it)
-   * and a slot free now (offer checks again when the answer is sent). A no is counted.
+   * Whether this request gets a copy: inside its domain's sample (`shadowPercent` of the route,
+   * set by an operator; Math.random, not a 1-in-N counter, so traffic with a period, e.g. a
+   * client alternating two routes, cannot keep a route out of it) and a slot free now (offer
+   * checks again when the answer is sent). A no is counted.
    */
-  admits(domain: DomainRoute["name"]): boolean {
-    if (this.#sampleRate < 1 && !(Math.random() < this.#sampleRate)) {
-      this.options.metrics.mirrors.inc({ domain, result: "sampled_out" });
+  admits(route: DomainRoute): boolean {
+    const percent = route.shadowPercent;
+    if (percent < 100 && !(Math.random() * 100 < percent)) {
+      this.options.metrics.mirrors.inc({ domain: route.name, result: "sampled_out" });
       return false;
     }
     if (this.#inFlight >= this.options.concurrency) {
-      this.options.metrics.mirrors.inc({ domain, result: "dropped" });
+      this.options.metrics.mirrors.inc({ domain: route.name, result: "dropped" });
       return false;
     }
     return true;

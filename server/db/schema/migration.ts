@@ -26,6 +26,8 @@ export const domains = pgTable(
     serviceUrl: text("service_url").notNull(),
     state: migrationState("state").notNull().default("legacy"),
     canaryWeight: integer("canary_weight").notNull().default(0),
+    /** In shadow, the share (0–100) of the domain's requests the gateway mirrors to its service. */
+    shadowPercent: integer("shadow_percent").notNull().default(100),
     version: integer("version").notNull().default(1),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     updatedBy: text("updated_by").notNull().default("system"),
@@ -43,6 +45,7 @@ export const domains = pgTable(
   },
   (t) => [
     check("domains_weight_range", sql`${t.canaryWeight} between 0 and 100`),
+    check("domains_shadow_percent_range", sql`${t.shadowPercent} between 0 and 100`),
     check(
       "domains_weight_matches_state",
       sql`(${t.state} in ('legacy', 'shadow') and ${t.canaryWeight} = 0)

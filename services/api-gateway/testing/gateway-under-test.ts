@@ -13,6 +13,8 @@ export type TestDomain = {
   name: DomainName;
   state: MigrationState;
   canaryWeight?: number;
+  /** In shadow, the share of requests mirrored (the table's default, 100, when unset). */
+  shadowPercent?: number;
   legacyUrl: string;
   serviceUrl: string;
 };
@@ -56,6 +58,21 @@ export async function setDomainState(
   }
 }
 
+/** Changes a domain's shadow percent as the control plane does: UPDATE and notify, one transaction. */
+export async function setShadowPercent(
+  pool: pg.Pool,
+  name: DomainName,
+  percent: number,
+): Promise<void> {
+  await pool.query(
+    `with changed as (
+       update domains set shadow_percent = $2, version = version + 1 where name = $1 returning name
+     )
+     select pg_notify($3, name) from changed`,
+    [name, percent, ROUTES_CHANNEL],
+  );
+}
+
 /**
  * A gateway on a free port over a keiko_control copy of its own (migrations applied, the given
  * domain rows inserted), with a Redis key prefix of its own. `env` overrides configuration.
@@ -68,8 +85,8 @@ export async function startGatewayUnderTest(
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   for (const domain of domains) {
     await pool.query(
-      `insert into domains (name, display_name, path_prefix, legacy_url, service_url, state, canary_weight)
-       values ($1, $1, $2, $3, $4, $5, $6)`,
+      `insert into domains (name, display_name, path_prefix, legacy_url, service_url, state, canary_weight, shadow_percent)
+       values ($1, $1, $2, $3, $4, $5, $6, $7)`,
       [
         domain.name,
         `/api/${domain.name}`,
@@ -77,6 +94,7 @@ export async function startGatewayUnderTest(
         domain.serviceUrl,
         domain.state,
         domain.canaryWeight ?? (domain.state === "migrated" ? 100 : 0),
+        domain.shadowPercent ?? 100,
       ],
     );
   }

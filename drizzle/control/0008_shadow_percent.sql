@@ -1,0 +1,2 @@
+ALTER TABLE "domains" ADD COLUMN "shadow_percent" integer DEFAULT 100 NOT NULL;--> statement-breakpoint
+ALTER TABLE "domains" ADD CONSTRAINT "domains_shadow_percent_range" CHECK ("domains"."shadow_percent" between 0 and 100);

@@ -64,6 +64,8 @@ const pathOf = (domain: string) => `/api/${domain}${QUERY}`;
 const FASTIFY_PROXY = "@fastify/http-proxy";
 /** The second shadow domain (governance) mirrors this share of its requests. */
 const SAMPLED_SHADOW_PERCENT = 10;
+/** Copies in flight the benchmark's gateways allow: enough that none is dropped. */
+const SHADOW_CONCURRENCY = 4096;
 
 const GOALS = {
   bare: 0.8,
@@ -388,6 +390,9 @@ async function main(): Promise<void> {
     REDIS_URL,
     KEIKO_KEY_PREFIX: prefix,
     SERVICE_TOKEN_SECRET: SECRET,
+    // the shadow row mirrors every request: at the default (32 copies in flight) a saturated
+    // gateway drops about a third of them, which would flatter the row
+    GATEWAY_SHADOW_CONCURRENCY: String(SHADOW_CONCURRENCY),
   };
   const allocFile = path.join(scratch, "alloc.jsonl");
   const gateway = await startGateway(cleanups, {

@@ -67,6 +67,13 @@ beforeAll(async () => {
     reason: "error rate 30 % over 10 s",
     breach: { requests: 50, errorRate: 0.3, p99Ms: 80, windowSeconds: 10, firstSeenAt: new Date() },
   });
+  // An operator turns reputation's shadow mirroring down: an operator action, not a route change.
+  await asOperatorWithTrace(TRACE_SHADOW).migration.setShadowPercent({
+    domain: "reputation",
+    percent: 25,
+    reason: "the legacy runtime is busy",
+    expectedVersion: 1,
+  });
   // A platform-wide operator action, with a trace id of its own.
   await recordAudit(fx.db, {
     actor: "test-operator",
@@ -104,8 +111,17 @@ describe("the merged timeline", () => {
       ["route_change", "info", "test-operator", TRACE_SHADOW],
     ]);
     expect(routes[0]?.summary).toBe("canary 10 % → legacy: error rate 30 % over 10 s");
-    // The audit rows of those route changes are not shown a second time.
-    expect(items.filter((i) => i.summary.startsWith("migration."))).toEqual([]);
+    // The audit rows of those route changes are not shown a second time...
+    expect(items.filter((i) => /^migration\.(transition|rollback) /.test(i.summary))).toEqual([]);
+    // ...but a change of the shadow share, which is no route change, is.
+    expect(items.filter((i) => i.summary.startsWith("migration.shadow_percent"))).toEqual([
+      expect.objectContaining({
+        kind: "operator_action",
+        domain: "reputation",
+        actor: "test-operator",
+        summary: "migration.shadow_percent domain:reputation: the legacy runtime is busy",
+      }),
+    ]);
     const fence = learning.find((i) => i.key.startsWith("fence:"));
     expect(fence?.kind).toBe("data_sync");
     expect(fence?.summary).toMatch(/^writes fenced for \d+ ms during the rollback/);

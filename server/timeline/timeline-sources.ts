@@ -16,8 +16,8 @@ export type TimelineSource = {
 const ALL: readonly TimelineSeverity[] = ["info", "warning", "critical"];
 
 /** Audit actions the timeline leaves out: sign-ins change nothing, and route changes come from migration_events. */
-const AUDIT_NOT_SHOWN = sql`a.action not like 'migration.%' and a.action <> 'rollout.promote'
-  and a.action not like 'session.%'`;
+const AUDIT_NOT_SHOWN = sql`a.action not in ('migration.transition', 'migration.rollback',
+  'rollout.promote') and a.action not like 'session.%'`;
 
 const auditDomain = sql`case
   when a.target like 'domain:%' then substr(a.target, 8)

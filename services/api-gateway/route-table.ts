@@ -1,23 +1,7 @@
+import { sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
-import { boolean, integer, pgTable, text } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { DomainNameSchema, MigrationStateSchema } from "@/lib/contracts/domains";
-
-/**
- * The gateway's read-only view of keiko_control's `domains` table (the control plane owns the
- * table and its migrations; only the columns routing needs are declared here).
- */
-export const domainRoutes = pgTable("domains", {
-  name: text("name").notNull(),
-  pathPrefix: text("path_prefix").notNull(),
-  legacyUrl: text("legacy_url").notNull(),
-  serviceUrl: text("service_url").notNull(),
-  state: text("state").notNull(),
-  canaryWeight: integer("canary_weight").notNull(),
-  shadowPercent: integer("shadow_percent").notNull(),
-  version: integer("version").notNull(),
-  writeFence: boolean("write_fence").notNull(),
-});
 
 const UpstreamUrlSchema = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
@@ -81,13 +65,38 @@ export type LoadedRoutes = {
   rejected: Array<{ name: string; problem: string }>;
 };
 
-/** Reads every domain's route from the control database in one query. */
+/** A row of keiko_control's `domains` as the database names its columns (the control plane owns it). */
+type DomainRow = Record<string, unknown> & { name: string };
+
+/**
+ * The route of a row. A column added by a later migration (`shadow_percent`, `write_fence`) may
+ * not exist yet while the gateway rolls out ahead of the migration: it reads as absent, and the
+ * schema's default (the behaviour before the column) applies.
+ */
+function routeFields(row: DomainRow): Record<string, unknown> {
+  return {
+    name: row.name,
+    pathPrefix: row.path_prefix,
+    legacyUrl: row.legacy_url,
+    serviceUrl: row.service_url,
+    state: row.state,
+    canaryWeight: row.canary_weight,
+    shadowPercent: row.shadow_percent ?? undefined,
+    version: row.version,
+    writeFence: row.write_fence ?? undefined,
+  };
+}
+
+/**
+ * Reads every domain's route from the control database in one query. `select *`, so that a
+ * gateway newer than the database's schema still routes (expand, then contract).
+ */
 export async function loadRouteTable(db: NodePgDatabase): Promise<LoadedRoutes> {
-  const rows = await db.select().from(domainRoutes);
+  const { rows } = await db.execute<DomainRow>(sql`select * from domains`);
   const routes: DomainRoute[] = [];
   const rejected: LoadedRoutes["rejected"] = [];
   for (const row of rows) {
-    const parsed = DomainRouteSchema.safeParse(row);
+    const parsed = DomainRouteSchema.safeParse(routeFields(row));
     if (parsed.success) routes.push(parsed.data);
     else {
       const problem = parsed.error.issues

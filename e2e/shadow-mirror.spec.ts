@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "./credentials";
 import { signIn } from "./helpers";
 
-test("an operator turns a domain's shadow mirroring down to 10 %, with a reason, and the audit log shows it", async ({
+test("an admin (operator or above) turns a domain's shadow mirroring down to 10 %, with a reason, and the audit log shows it", async ({
   browser,
 }) => {
   const page = await signIn(browser, E2E_ADMIN.username, E2E_ADMIN.password);
@@ -18,6 +18,12 @@ test("an operator turns a domain's shadow mirroring down to 10 %, with a reason,
     "percent must be between 0 and 100",
     "give a reason of at least 3 characters",
   ]);
+  await expect(form.getByTestId("shadow-percent")).toHaveText("100 %");
+  // an emptied field is no 0 (which would pause the mirror)
+  await form.getByLabel("Share (%)").fill("");
+  await form.getByLabel("Reason").fill("clearing the field by mistake");
+  await form.getByRole("button", { name: "Save share" }).click();
+  await expect(form.getByRole("alert")).toHaveText(["percent must be a number"]);
   await expect(form.getByTestId("shadow-percent")).toHaveText("100 %");
 
   await form.getByLabel("Share (%)").fill("10");

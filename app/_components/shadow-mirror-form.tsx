@@ -39,9 +39,11 @@ export function ShadowMirrorForm({ domain }: { domain: DomainView }) {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    // an empty field is no number (Number("") would be 0: mirroring paused by mistake)
+    const percent = String(form.get("percent") ?? "").trim();
     const input = ShadowPercentInputSchema.safeParse({
       domain: domain.name,
-      percent: Number(form.get("percent")),
+      percent: percent === "" ? undefined : Number(percent),
       reason: form.get("reason"),
       expectedVersion: domain.version,
     });
@@ -104,7 +106,11 @@ export function ShadowMirrorForm({ domain }: { domain: DomainView }) {
         label="Save share"
         disabled={!canEdit || save.isPending}
         saved={save.isSuccess}
-        hint="Fewer copies cost the gateway and the service less; parity evidence comes slower."
+        hint={
+          canEdit
+            ? "Fewer copies cost the gateway and the service less; parity evidence comes slower."
+            : "Your role is viewer: operators can change the share"
+        }
       />
       {save.error && <ErrorNote message={save.error.message} />}
     </form>

@@ -413,7 +413,8 @@ async function main(): Promise<void> {
     "  gateway: services/api-gateway/main.ts, 1 process and GATEWAY_WORKERS=2; learning migrated,\n" +
       "  identity canary (weight 50, one x-keiko-user: its bucket is remembered), reputation shadow (every\n" +
       "  request mirrored to the same healthy upstream, parity recorded in Redis), governance shadow\n" +
-      `  mirroring ${SAMPLED_SHADOW_PERCENT} % (its shadow_percent); production defaults otherwise (LOG_LEVEL=warn)`,
+      `  mirroring ${SAMPLED_SHADOW_PERCENT} % (its shadow_percent); GATEWAY_SHADOW_CONCURRENCY=${SHADOW_CONCURRENCY}, so\n" +
+      "  no copy is dropped; production defaults otherwise (LOG_LEVEL=warn)`,
   );
   const bareAllocFile = path.join(scratch, "bare-alloc.jsonl");
   const bare = await startPortPrinter(

@@ -23,8 +23,10 @@ function parseMetrics(text: string): Samples {
   const samples: Samples = new Map();
   for (const line of text.split("\n")) {
     if (line.startsWith(`${MIRRORS}{`)) {
-      const mirror = /domain="([^"]+)".*result="([^"]+)"[^}]*\}\s+(\S+)/.exec(line);
-      if (mirror) samples.set(`mirrors:${mirror[1]}:${mirror[2]}`, Number(mirror[3]));
+      const domain = /domain="([^"]+)"/.exec(line)?.[1];
+      const result = /result="([^"]+)"/.exec(line)?.[1];
+      const value = /\}\s+(\S+)/.exec(line)?.[1];
+      if (domain && result && value) samples.set(`mirrors:${domain}:${result}`, Number(value));
       continue;
     }
     if (!line.startsWith("nodejs_eventloop_lag") && !line.startsWith("nodejs_gc_duration_seconds"))

@@ -62,11 +62,42 @@ describe("migration.setShadowPercent", () => {
       actor: fx.people.operator.username,
       target: "domain:reputation",
       before: { shadowPercent: 100, version: before.version },
-      after: { shadowPercent: 10, reason: "the legacy runtime is busy this week" },
+      after: {
+        shadowPercent: 10,
+        version: before.version + 1,
+        reason: "the legacy runtime is busy this week",
+      },
     });
     // no routing change: the migration history is untouched
     expect(await fx.db.select().from(migrationEvents)).toHaveLength(events);
     await expect.poll(() => heard, { timeout: 2_000 }).toContain("reputation");
+  });
+
+  it("lets one of two operators saving from the same version win; the other gets a conflict", async () => {
+    const before = await current("learning");
+    const save = (percent: number) =>
+      fx.operator.migration.setShadowPercent({
+        domain: "learning",
+        percent,
+        reason: `set to ${percent}`,
+        expectedVersion: before.version,
+      });
+    const results = await Promise.allSettled([save(30), save(60)]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r) => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT" });
+    const after = await current("learning");
+    expect(after.version).toBe(before.version + 1);
+    expect([30, 60]).toContain(after.shadowPercent);
+    // put it back for the tests below
+    await fx.operator.migration.setShadowPercent({
+      domain: "learning",
+      percent: 100,
+      reason: "back to every request",
+      expectedVersion: after.version,
+    });
   });
 
   it("refuses a stale version and changes nothing", async () => {

@@ -3,7 +3,7 @@ import type { DomainName } from "@/lib/contracts/domains";
 import { readParity } from "@/lib/parity/parity-store";
 import {
   type GatewayUnderTest,
-  setShadowPercent,
+  setShadowPercentRow,
   startGatewayUnderTest,
 } from "./testing/gateway-under-test";
 import { startUpstreamStub, type UpstreamStub } from "./testing/upstream-stub";
@@ -100,7 +100,7 @@ describe("a shadowed domain's shadow percent", () => {
   });
 
   it("follows an operator's change at once, without a restart", async () => {
-    await setShadowPercent(gateway.pool, "reputation", 0);
+    await setShadowPercentRow(gateway.pool, "reputation", 0);
     await expect
       .poll(
         () =>

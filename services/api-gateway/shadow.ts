@@ -48,8 +48,8 @@ function parseBody(answer: UpstreamAnswer): unknown {
  * Shadow traffic: after legacy has answered the client, a copy of the request goes to the new
  * service, and the two answers are compared (status and JSON bodies without the route's
  * volatile fields, lib/parity) and recorded in Redis in batches (ParityBatcher): per-domain
- * counts and mismatch samples. Each domain's `shadowPercent` of its requests get a copy; at most `concurrency`
- * copies are in flight; the client never waits for one.
+ * counts and mismatch samples. Each domain's `shadowPercent` of its requests get a copy; at most
+ * `concurrency` copies are in flight; the client never waits for one.
  */
 export class ShadowMirror implements ShadowSink {
   #inFlight = 0;

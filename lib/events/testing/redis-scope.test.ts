@@ -16,6 +16,8 @@ describe('redisScope({ per: "test" })', () => {
   });
 
   it("has deleted the previous test's keys, and gives a new prefix and client", async () => {
+    // needs the test above (run alone, this one would check nothing)
+    expect(seen).toHaveLength(1);
     const previous = seen[0]?.prefix as string;
     expect(scope.prefix).not.toBe(previous);
     expect(scope.client).not.toBe(seen[0]?.client);

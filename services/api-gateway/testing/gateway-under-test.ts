@@ -58,8 +58,11 @@ export async function setDomainState(
   }
 }
 
-/** Changes a domain's shadow percent as the control plane does: UPDATE and notify, one transaction. */
-export async function setShadowPercent(
+/**
+ * Changes a domain's shadow percent as the control plane does (server/migration/shadow-percent.ts):
+ * UPDATE and notify in one statement.
+ */
+export async function setShadowPercentRow(
   pool: pg.Pool,
   name: DomainName,
   percent: number,
@@ -85,7 +88,8 @@ export async function startGatewayUnderTest(
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   for (const domain of domains) {
     await pool.query(
-      `insert into domains (name, display_name, path_prefix, legacy_url, service_url, state, canary_weight, shadow_percent)
+      `insert into domains (name, display_name, path_prefix, legacy_url, service_url, state,
+         canary_weight, shadow_percent)
        values ($1, $1, $2, $3, $4, $5, $6, $7)`,
       [
         domain.name,

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "./credentials";
-import { signIn } from "./helpers";
+import { boardRow, signIn } from "./helpers";
 
 test("an admin (operator or above) turns a domain's shadow mirroring down to 10 %, with a reason, and the audit log shows it", async ({
   browser,
@@ -37,5 +37,35 @@ test("an admin (operator or above) turns a domain's shadow mirroring down to 10 
   const rows = page.getByTestId("audit-rows");
   await expect(rows).toContainText("migration.shadow_percent");
   await expect(rows).toContainText("domain:governance");
+
+  // In shadow, the board says the domain is mirrored in part
+  await page.goto("/domains/governance");
+  await expect(form).toContainText("10 % of requests");
+  await page.getByRole("button", { name: "Advance…" }).click();
+  let dialog = page.getByRole("dialog");
+  await dialog.getByRole("textbox", { name: /^Reason/ }).fill("e2e: shadow at a tenth");
+  await dialog.getByRole("button", { name: "Confirm: shadow" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(form).toContainText("mirrored to the new service now");
+  await page.goto("/");
+  await expect(boardRow(page, "governance").getByTestId("shadow-share")).toHaveText(
+    "mirrors 10 % of requests",
+  );
+  await expect(boardRow(page, "identity").getByTestId("shadow-share")).toHaveCount(0);
+  await boardRow(page, "governance").screenshot({
+    path: "reports/screenshots/board-shadow-share.png",
+  });
+
+  // Leave governance on legacy, at every request, for the specs after this one.
+  await page.goto("/domains/governance");
+  await page.getByRole("button", { name: "Rollback…" }).click();
+  dialog = page.getByRole("dialog");
+  await dialog.getByRole("textbox", { name: /^Reason/ }).fill("e2e: back to legacy");
+  await dialog.getByRole("button", { name: "Confirm: legacy" }).click();
+  await expect(dialog).toBeHidden({ timeout: 15_000 });
+  await form.getByLabel("Share (%)").fill("100");
+  await form.getByLabel("Reason").fill("e2e: back to every request");
+  await form.getByRole("button", { name: "Save share" }).click();
+  await expect(form.getByTestId("shadow-percent")).toHaveText("100 %");
   await page.context().close();
 });

@@ -112,6 +112,13 @@ export function MigrationBoard() {
                       percent={d.parity.percent}
                       compared={d.parity.compared}
                     />
+                    {d.state === "shadow" && d.shadowPercent < 100 && (
+                      <div className="text-xs text-slate-500" data-testid="shadow-share">
+                        {d.shadowPercent === 0
+                          ? "mirror paused"
+                          : `mirrors ${d.shadowPercent} % of requests`}
+                      </div>
+                    )}
                   </td>
                   <td className="max-w-[13rem] px-4 py-3" data-testid="data-column">
                     {dataStatus ? (

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import type { DomainName, MigrationState } from "@/lib/contracts/domains";
 import { ROUTES_CHANNEL } from "@/lib/contracts/domains";
+import { deleteKeys, testRedisUrl } from "@/lib/events/testing/harness";
 import { TEST_SERVICE_SECRET } from "@/lib/testing/contract-target";
 import { createTestDatabase, testServerUrl } from "@/lib/testing/test-database";
 import { buildGatewayApp } from "../app";
@@ -18,20 +19,6 @@ export type TestDomain = {
   legacyUrl: string;
   serviceUrl: string;
 };
-
-function testRedisUrl(): string {
-  return process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-}
-
-/** Deletes every key under `prefix` (SCAN, never KEYS). */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-}
 
 /** Changes a domain's route the way the control plane does: UPDATE, then notify, one transaction. */
 export async function setDomainState(

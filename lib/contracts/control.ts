@@ -14,11 +14,16 @@ export const VersionSchema = z
   .int()
   .positive();
 
-export const WeightSchema = z
-  .number({ error: "weight must be a number" })
-  .int("weight must be a whole number")
-  .min(0, "weight must be between 0 and 100")
-  .max(100, "weight must be between 0 and 100");
+/** A whole percentage, 0–100, named `name` in its messages. */
+function percentSchema(name: string) {
+  return z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(0, `${name} must be between 0 and 100`)
+    .max(100, `${name} must be between 0 and 100`);
+}
+
+export const WeightSchema = percentSchema("weight");
 
 export const DomainRefSchema = z.object({ domain: DomainNameSchema });
 
@@ -38,11 +43,7 @@ export type TransitionInput = z.infer<typeof TransitionInputSchema>;
 /** The share of a shadowed domain's requests the gateway mirrors to its new service. */
 export const ShadowPercentInputSchema = z.object({
   domain: DomainNameSchema,
-  percent: z
-    .number({ error: "percent must be a number" })
-    .int("percent must be a whole number")
-    .min(0, "percent must be between 0 and 100")
-    .max(100, "percent must be between 0 and 100"),
+  percent: percentSchema("percent"),
   reason: ReasonSchema,
   expectedVersion: VersionSchema,
 });

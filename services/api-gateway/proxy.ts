@@ -484,9 +484,21 @@ function unsendable(side: Side): SideCall {
   return { kind: "refused", side, status: 500, message: UNSENDABLE_MESSAGE };
 }
 
+/** Each domain's statistics keys, built once (six domains): no string is built per call. */
+const statsKeys = new Map<string, Record<Side | "shadow", string>>();
+
 /** A shadow copy has its own series: slo-guard judges only what clients were answered. */
 function statsKey(route: DomainRoute, side: Side, forward: Forward): string {
-  return forward.shadow ? shadowStatsKey(route.name) : upstreamKey(route.name, side);
+  let keys = statsKeys.get(route.name);
+  if (!keys) {
+    keys = {
+      legacy: upstreamKey(route.name, "legacy"),
+      service: upstreamKey(route.name, "service"),
+      shadow: shadowStatsKey(route.name),
+    };
+    statsKeys.set(route.name, keys);
+  }
+  return forward.shadow ? keys.shadow : keys[side];
 }
 
 function trafficOf(forward: Forward): "client" | "shadow" {

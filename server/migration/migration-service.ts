@@ -186,11 +186,7 @@ async function applyChangeInTx(
   plan: (from: Placement, row: DomainRow) => Promise<Placement>,
   auditExtra: () => Record<string, unknown> = () => ({}),
 ): Promise<DomainRow> {
-  const [current] = await tx.select().from(domains).where(eq(domains.name, name)).for("update");
-  if (!current) throw new DomainError("NOT_FOUND", `domain ${name} does not exist`);
-  if (expectedVersion !== undefined && current.version !== expectedVersion) {
-    throw staleVersion(current, expectedVersion);
-  }
+  const current = await lockedDomain(tx, name, expectedVersion);
   const from: Placement = { state: current.state, weight: current.canaryWeight };
   const to = await plan(from, current);
   const [updated] = await tx
@@ -234,7 +230,24 @@ async function applyChangeInTx(
   return updated;
 }
 
-export function staleVersion(current: DomainRow, expected: number): DomainError {
+/**
+ * The domain's row, locked until the transaction ends; a conflict when it is no longer at
+ * `expectedVersion` (the version the operator saw; internal callers that hold the lock omit it).
+ */
+export async function lockedDomain(
+  tx: ControlTx,
+  name: DomainName,
+  expectedVersion: number | undefined,
+): Promise<DomainRow> {
+  const [current] = await tx.select().from(domains).where(eq(domains.name, name)).for("update");
+  if (!current) throw new DomainError("NOT_FOUND", `domain ${name} does not exist`);
+  if (expectedVersion !== undefined && current.version !== expectedVersion) {
+    throw staleVersion(current, expectedVersion);
+  }
+  return current;
+}
+
+function staleVersion(current: DomainRow, expected: number): DomainError {
   return new DomainError(
     "CONFLICT",
     `${current.name} was changed by ${current.updatedBy} at ${current.updatedAt.toISOString()} ` +

@@ -5,7 +5,7 @@ import { recordAudit } from "@/server/audit/audit-log";
 import type { ControlDb } from "@/server/db/client";
 import { domains } from "@/server/db/schema/migration";
 import { DomainError } from "@/server/errors";
-import { type DomainRow, staleVersion } from "./migration-service";
+import { type DomainRow, lockedDomain } from "./migration-service";
 
 /**
  * Sets the share of a domain's requests the gateway mirrors to its new service while the domain
@@ -19,15 +19,7 @@ export async function setShadowPercent(
   request: ShadowPercentInput,
 ): Promise<DomainRow> {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select()
-      .from(domains)
-      .where(eq(domains.name, request.domain))
-      .for("update");
-    if (!current) throw new DomainError("NOT_FOUND", `domain ${request.domain} does not exist`);
-    if (current.version !== request.expectedVersion) {
-      throw staleVersion(current, request.expectedVersion);
-    }
+    const current = await lockedDomain(tx, request.domain, request.expectedVersion);
     if (current.shadowPercent === request.percent) {
       throw new DomainError(
         "BAD_REQUEST",
